@@ -1,0 +1,14 @@
+/**
+ * `deberta`: Microsoft DeBERTa (v1, v2, v3) in pure TypeScript.
+ * @packageDocumentation
+ */
+export { DebertaError, ConfigError, WeightsError, InputError, TokenizerError } from './errors.js';
+export { Tensor, type TensorMap } from './tensor/tensor.js';
+export { kernels, setBackend, jsBackend, type Backend, type Activation, type PackedMatrix } from './tensor/kernels.js';
+export { parseConfig, type DebertaConfig, type PosAttType } from './model/config.js';
+export { DebertaModel, type ForwardOptions, type ModelOutput, type WeightsInput } from './model/deberta-model.js';
+export type { ModelInputs } from './model/inputs.js';
+export { buildRelativePosition, logBucket } from './model/relative-position.js';
+export { readSafetensors } from './io/safetensors.js';
+export { loadCheckpoint, type Checkpoint } from './io/checkpoint.js';
+export type { FileSource, LoadOptions } from './io/source.js';

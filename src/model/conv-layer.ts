@@ -1,0 +1,39 @@
+import { kernels } from '../tensor/kernels.js';
+import type { AttentionInput } from './attention.js';
+import type { DebertaConfig } from './config.js';
+import { LayerNorm } from './layer-norm.js';
+import type { Weights } from './weights.js';
+
+/**
+ * v2's convolution branch (`encoder.conv`, deberta-v2-xlarge), applied once after layer 0:
+ *
+ *   c   = act(Conv1d(x) with padded positions zeroed)     x = the embeddings output (layer 0's input)
+ *   out = LN(layer0_output + c) × mask
+ */
+export class ConvLayer {
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+  readonly norm: LayerNorm;
+
+  constructor(private readonly config: DebertaConfig, w: Weights) {
+    const H = config.hiddenSize;
+    this.weight = w.get('conv.weight', [H, H / config.convGroups, config.convKernelSize]).data;
+    this.bias = w.get('conv.bias', [H]).data;
+    this.norm = new LayerNorm(w.scope('LayerNorm'), H, config.layerNormEps);
+  }
+
+  forward(x: Float32Array, residual: Float32Array, { batch, length, mask }: AttentionInput): Float32Array {
+    const K = kernels();
+    const { hiddenSize: H, convKernelSize, convGroups, convAct } = this.config;
+    const c = new Float32Array(batch * length * H); // [batch, length, hidden]
+    for (let b = 0; b < batch; b++) {
+      K.conv1d(x, b * length * H, length, H, this.weight, this.bias, H, convKernelSize, convGroups, c, b * length * H);
+    }
+    K.scaleRows(c, batch * length, H, mask);
+    K.activate(convAct, c);
+    K.add(c, residual, c);
+    this.norm.forward(c);
+    K.scaleRows(c, batch * length, H, mask);
+    return c;
+  }
+}

@@ -1,0 +1,55 @@
+import { kernels } from '../tensor/kernels.js';
+import type { DebertaConfig } from './config.js';
+import { LayerNorm } from './layer-norm.js';
+import { Linear } from './linear.js';
+import type { Weights } from './weights.js';
+
+/**
+ * `embeddings`: word (+ absolute position when `position_biased_input`) (+ token type when
+ * `type_vocab_size` > 0), summed in embedding_size, projected by `embed_proj` (no bias) when that differs
+ * from hidden_size, then LayerNorm, then zeroed at padded positions.
+ */
+export class DebertaEmbeddings {
+  readonly wordEmbeddings: Float32Array;
+  /** Also used by the Enhanced Mask Decoder, which is why it is loaded whenever the checkpoint has it. */
+  readonly positionEmbeddings: Float32Array | null;
+  readonly tokenTypeEmbeddings: Float32Array | null;
+  readonly embedProj: Linear | null;
+  readonly norm: LayerNorm;
+
+  constructor(private readonly config: DebertaConfig, w: Weights) {
+    const E = config.embeddingSize;
+    this.wordEmbeddings = w.get('word_embeddings.weight', [config.vocabSize, E]).data;
+    const posShape = [config.maxPositionEmbeddings, E];
+    this.positionEmbeddings = config.positionBiasedInput
+      ? w.get('position_embeddings.weight', posShape).data
+      : w.optional('position_embeddings.weight', posShape)?.data ?? null;
+    this.tokenTypeEmbeddings = config.typeVocabSize > 0 ? w.get('token_type_embeddings.weight', [config.typeVocabSize, E]).data : null;
+    this.embedProj = E !== config.hiddenSize ? new Linear(w.scope('embed_proj'), E, config.hiddenSize, false) : null;
+    this.norm = new LayerNorm(w.scope('LayerNorm'), config.hiddenSize, config.layerNormEps);
+  }
+
+  /**
+   * ids, typeIds: [batch, length] flattened (already validated); mask: [batch, length] of 0/1.
+   * Returns [batch, length, hidden].
+   */
+  forward(ids: Int32Array, typeIds: Int32Array | null, mask: Uint8Array, batch: number, length: number): Float32Array {
+    const K = kernels();
+    const E = this.config.embeddingSize;
+    const rows = batch * length;
+    let x: Float32Array = new Float32Array(rows * E); // [batch, length, embedding]
+    K.embeddingGather(this.wordEmbeddings, E, ids, x);
+    if (this.config.positionBiasedInput && this.positionEmbeddings !== null) {
+      const positions = new Int32Array(rows);
+      for (let t = 0; t < rows; t++) positions[t] = t % length;
+      K.embeddingGather(this.positionEmbeddings, E, positions, x, true);
+    }
+    if (this.tokenTypeEmbeddings !== null) {
+      K.embeddingGather(this.tokenTypeEmbeddings, E, typeIds ?? new Int32Array(rows), x, true);
+    }
+    if (this.embedProj !== null) x = this.embedProj.forward(x, rows); // [batch, length, hidden]
+    this.norm.forward(x);
+    K.scaleRows(x, rows, this.config.hiddenSize, mask);
+    return x;
+  }
+}

@@ -1,0 +1,19 @@
+import { kernels } from '../tensor/kernels.js';
+import type { Weights } from './weights.js';
+
+/** torch.nn.LayerNorm over the last axis. Keys: `weight`, `bias`. */
+export class LayerNorm {
+  readonly weight: Float32Array;
+  readonly bias: Float32Array;
+
+  constructor(w: Weights, readonly size: number, readonly eps: number) {
+    this.weight = w.get('weight', [size]).data;
+    this.bias = w.get('bias', [size]).data;
+  }
+
+  /** x [rows, size] normalised into `out` (default: in place). */
+  forward(x: Float32Array, out = x): Float32Array {
+    kernels().layerNorm(x, x.length / this.size, this.size, this.weight, this.bias, this.eps, out);
+    return out;
+  }
+}

@@ -1,0 +1,56 @@
+import { kernels } from '../tensor/kernels.js';
+import { DisentangledSelfAttention, type AttentionInput, type RelativeContext } from './attention.js';
+import { DebertaV1SelfAttention } from './attention-v1.js';
+import type { DebertaConfig } from './config.js';
+import { LayerNorm } from './layer-norm.js';
+import { Linear } from './linear.js';
+import type { Weights } from './weights.js';
+
+/** The self-attention of either version: context [batch, length, heads·d] from keys/values and queries. */
+export interface SelfAttention {
+  forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, rel: RelativeContext | null): Float32Array;
+}
+
+/**
+ * One transformer block (`encoder.layer.N`):
+ *
+ *   a = LN(dense(attention(h, q)) + q)          attention.output
+ *   y = LN(dense(act(dense(a))) + a)            intermediate, output
+ *
+ * q is h except in the Enhanced Mask Decoder, which passes position-enriched query states.
+ */
+export class DebertaLayer {
+  readonly attention: SelfAttention;
+  readonly attentionOutput: Linear;
+  readonly attentionNorm: LayerNorm;
+  readonly intermediate: Linear;
+  readonly output: Linear;
+  readonly outputNorm: LayerNorm;
+
+  constructor(private readonly config: DebertaConfig, w: Weights) {
+    const H = config.hiddenSize;
+    const A = config.numAttentionHeads * config.attentionHeadSize;
+    const self = w.scope('attention.self');
+    this.attention = config.modelType === 'deberta' ? new DebertaV1SelfAttention(config, self) : new DisentangledSelfAttention(config, self);
+    this.attentionOutput = new Linear(w.scope('attention.output.dense'), A, H);
+    this.attentionNorm = new LayerNorm(w.scope('attention.output.LayerNorm'), H, config.layerNormEps);
+    this.intermediate = new Linear(w.scope('intermediate.dense'), H, config.intermediateSize);
+    this.output = new Linear(w.scope('output.dense'), config.intermediateSize, H);
+    this.outputNorm = new LayerNorm(w.scope('output.LayerNorm'), H, config.layerNormEps);
+  }
+
+  /** hidden, query: [batch, length, hidden] -> [batch, length, hidden]. */
+  forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, rel: RelativeContext | null): Float32Array {
+    const K = kernels();
+    const rows = input.batch * input.length;
+    const context = this.attention.forward(hidden, query, input, rel); // [batch, length, heads·d]
+    const a = this.attentionOutput.forward(context, rows); // [batch, length, hidden]
+    K.add(a, query, a);
+    this.attentionNorm.forward(a);
+    const inter = this.intermediate.forward(a, rows); // [batch, length, intermediate]
+    K.activate(this.config.hiddenAct, inter);
+    const y = this.output.forward(inter, rows);
+    K.add(y, a, y);
+    return this.outputNorm.forward(y);
+  }
+}

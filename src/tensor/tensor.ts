@@ -1,0 +1,48 @@
+/**
+ * A dense float32 tensor: row-major `data` with the given `shape`. `data` may be a view into a larger
+ * buffer (for example a weights file), so never assume `data.byteOffset` is 0.
+ */
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+
+  constructor(data: Float32Array, shape: readonly number[]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) {
+      throw new RangeError(`Tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
+    }
+    this.data = data;
+    this.shape = shape;
+  }
+
+  /** A zero-filled tensor of the given shape. */
+  static zeros(shape: readonly number[]): Tensor {
+    return new Tensor(new Float32Array(shape.reduce((a, b) => a * b, 1)), shape);
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** The same data seen with another shape of equal size. */
+  reshape(shape: readonly number[]): Tensor {
+    return new Tensor(this.data, shape);
+  }
+
+  /** Nested arrays, for printing, JSON output and tests. */
+  toArray(): unknown[] {
+    const build = (dim: number, offset: number): unknown[] => {
+      const n = this.shape[dim];
+      if (dim === this.shape.length - 1) return Array.from(this.data.subarray(offset, offset + n));
+      const stride = this.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
+      const out: unknown[] = [];
+      for (let i = 0; i < n; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return this.shape.length === 0 ? [this.data[0]] : build(0, 0);
+  }
+}
+
+/** Named tensors as a checkpoint holds them (Hugging Face state-dict keys). */
+export type TensorMap = Map<string, Tensor>;
