@@ -1,23 +1,90 @@
-import { WeightsError } from '../errors.js';
+import { DebertaError, WeightsError } from '../errors.js';
 import type { TensorMap } from '../tensor/tensor.js';
+import { readJsonWeights } from './json-weights.js';
 import { readSafetensors } from './safetensors.js';
-import { readJson, resolveSource, type FileSource, type LoadOptions } from './source.js';
+import { loadSharded } from './sharded.js';
+import { parseJsonBytes, resolveSource, where, type FileSource, type LoadOptions } from './source.js';
+import { readTorchBin } from './torch-bin.js';
+
+/** The weights format a checkpoint was read from. */
+export type CheckpointFormat = 'safetensors' | 'safetensors-sharded' | 'pytorch' | 'pytorch-sharded' | 'json';
 
 /** A checkpoint as read from disk or network: the raw config.json object and its named tensors. */
 export interface Checkpoint {
-  /** Where it came from (folder path or URL), for error messages. */
+  /** Where it came from (folder path, URL or Hub id), for error messages. */
   source: string;
-  /** The parsed config.json. */
+  /** The parsed config.json (or, without one, the `config` of model.json). */
   config: unknown;
   /** Tensors by Hugging Face state-dict key, all float32. */
   tensors: TensorMap;
+  /** Which weights format was found. */
+  format: CheckpointFormat;
+  /** The weights files that were read, relative to the source (index first, then shards). */
+  files: string[];
 }
 
-/** Loads config.json and the weights of a checkpoint. */
+/** Weights files in order of preference, as transformers picks them. */
+const WEIGHTS: ReadonlyArray<readonly [string, CheckpointFormat]> = [
+  ['model.safetensors', 'safetensors'],
+  ['model.safetensors.index.json', 'safetensors-sharded'],
+  ['pytorch_model.bin', 'pytorch'],
+  ['pytorch_model.bin.index.json', 'pytorch-sharded'],
+  ['model.json', 'json'],
+];
+
+/**
+ * Loads config.json and the weights of a checkpoint from a local folder (Node), a folder URL, a Hub id
+ * or a custom {@link FileSource}. The first weights file found in this order is used: model.safetensors,
+ * model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json, model.json.
+ * Either every tensor loads or a {@link WeightsError} names the bad file and what is wrong with it.
+ */
 export async function loadCheckpoint(source: string | FileSource, options: LoadOptions = {}): Promise<Checkpoint> {
   const files = await resolveSource(source, options);
-  const config = await readJson(files, 'config.json');
-  const bytes = await files.read('model.safetensors');
-  if (bytes === null) throw new WeightsError(`${files.name}: no model.safetensors`);
-  return { source: files.name, config, tensors: readSafetensors(bytes, `${files.name}/model.safetensors`) };
+  const configBytes = await files.read('config.json');
+  if (configBytes === null) return loadJsonOnly(files);
+  const config = parseJsonBytes(configBytes, where(files, 'config.json'));
+  for (const [file, format] of WEIGHTS) {
+    const bytes = await files.read(file);
+    if (bytes === null) continue;
+    const at = where(files, file);
+    const done = (tensors: TensorMap, read: string[] = [file]): Checkpoint => ({ source: files.name, config, tensors, format, files: read });
+    switch (format) {
+      case 'safetensors':
+        return done(guard(at, () => readSafetensors(bytes, at)));
+      case 'pytorch':
+        return done(guard(at, () => readTorchBin(bytes, at)));
+      case 'json':
+        return done(guard(at, () => readJsonWeights(bytes, at)).tensors);
+      case 'safetensors-sharded':
+      case 'pytorch-sharded': {
+        const parse = format === 'safetensors-sharded' ? readSafetensors : readTorchBin;
+        const { tensors, shards } = await loadSharded(files, file, bytes, (b, f) => guard(f, () => parse(b, f)));
+        return done(tensors, [file, ...shards]);
+      }
+    }
+  }
+  throw new WeightsError(`${files.name}: no weights file found (looked for ${WEIGHTS.map(([f]) => f).join(', ')})`);
+}
+
+/** Without config.json, only model.json can supply the config, so the other formats are not even tried. */
+async function loadJsonOnly(files: FileSource): Promise<Checkpoint> {
+  const bytes = await files.read('model.json');
+  if (bytes === null) throw new WeightsError(`${where(files, 'config.json')}: missing file config.json`);
+  const at = where(files, 'model.json');
+  const { config, tensors } = guard(at, () => readJsonWeights(bytes, at));
+  if (config === undefined) throw new WeightsError(`${at}: has no "config" and there is no config.json`);
+  return { source: files.name, config, tensors, format: 'json', files: ['model.json'] };
+}
+
+/**
+ * Parsers validate what they read, but a malformed file must never surface as a bare RangeError or
+ * TypeError: anything that slips through is reported as a {@link WeightsError} naming the file.
+ */
+export function guard<T>(file: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof DebertaError) throw e;
+    throw new WeightsError(`${file}: malformed (${(e as Error).message})`);
+  }
 }
