@@ -1,0 +1,214 @@
+// Every kernel against a naive float64 loop written here, on random data and awkward shapes
+// (1, odd sizes, sizes that are not multiples of the 4x4 tile or the 256 K block).
+import { describe, expect, it } from 'vitest';
+import { jsBackend, type Backend } from '../../src/tensor/kernels.js';
+import { randomArray, rng } from '../helpers/random.js';
+
+const backends: Backend[] = [jsBackend];
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+/** erf by its everywhere-convergent series erf(x) = 2/√π e^{-x²} Σ 2ⁿ x^{2n+1} / (1·3·…·(2n+1)). */
+function erf64(x: number): number {
+  if (Math.abs(x) > 6) return Math.sign(x);
+  let term = x;
+  let sum = x;
+  for (let n = 1; n < 200; n++) {
+    term *= (2 * x * x) / (2 * n + 1);
+    sum += term;
+    if (Math.abs(term) < 1e-17 * Math.abs(sum)) break;
+  }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+}
+
+describe.each(backends)('kernels ($name backend) against float64 loops', (K) => {
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1], [1, 7, 3], [3, 5, 2], [4, 4, 4], [5, 9, 13], [17, 33, 6], [8, 300, 9], [2, 513, 31], [33, 64, 65],
+  ];
+
+  it.each(shapes)('gemm M=%i K=%i N=%i, B plain and transposed, with bias, strided A and C, accumulate', (M, Kd, N) => {
+    const r = rng(M * 1000 + Kd * 10 + N);
+    const lda = Kd + 3;
+    const ldc = N + 2;
+    const a = randomArray(2 + M * lda, r);
+    const b = randomArray(Kd * N, r); // [K, N]
+    const bT = new Float32Array(N * Kd); // [N, K]
+    for (let k = 0; k < Kd; k++) for (let n = 0; n < N; n++) bT[n * Kd + k] = b[k * N + n];
+    const bias = randomArray(N, r);
+    const expected = new Float64Array(M * N);
+    for (let i = 0; i < M; i++) {
+      for (let n = 0; n < N; n++) {
+        let s = bias[n];
+        for (let k = 0; k < Kd; k++) s += a[2 + i * lda + k] * b[k * N + n];
+        expected[i * N + n] = s;
+      }
+    }
+    for (const [packed, label] of [[K.packB(b, Kd, N, false), 'plain'], [K.packB(bT, Kd, N, true), 'transposed']] as const) {
+      const c = new Float32Array(1 + M * ldc).fill(7);
+      K.gemm(M, a, 2, lda, packed, c, 1, ldc, bias);
+      const got = new Float32Array(M * N);
+      for (let i = 0; i < M; i++) for (let n = 0; n < N; n++) got[i * N + n] = c[1 + i * ldc + n];
+      expect(maxDiff(got, expected), label).toBeLessThan(1e-4 * Math.sqrt(Kd));
+      expect(c[0], 'writes nothing before C').toBe(7);
+      // accumulate adds on top of what C holds
+      K.gemm(M, a, 2, lda, packed, c, 1, ldc, null, true);
+      for (let i = 0; i < M; i++) {
+        for (let n = 0; n < N; n++) got[i * N + n] = c[1 + i * ldc + n] - (expected[i * N + n] - bias[n]);
+      }
+      expect(maxDiff(got, expected), `${label} accumulate`).toBeLessThan(2e-4 * Math.sqrt(Kd));
+    }
+  });
+
+  it('packB reads a sub-matrix with an offset and row stride', () => {
+    const r = rng(5);
+    const big = randomArray(10 * 12, r); // [10, 12]; take rows 2..6 (K=5), cols 3..9 (N=7) as B
+    const packed = K.packB(big, 5, 7, false, 2 * 12 + 3, 12);
+    const a = randomArray(3 * 5, r);
+    const c = new Float32Array(3 * 7);
+    K.gemm(3, a, 0, 5, packed, c, 0, 7);
+    const expected = new Float64Array(21);
+    for (let i = 0; i < 3; i++) for (let n = 0; n < 7; n++) for (let k = 0; k < 5; k++) expected[i * 7 + n] += a[i * 5 + k] * big[(2 + k) * 12 + 3 + n];
+    expect(maxDiff(c, expected)).toBeLessThan(1e-5);
+  });
+
+  it.each([[1, 1], [3, 7], [5, 32], [2, 769]])('layerNorm rows=%i cols=%i (biased variance, eps inside the sqrt)', (rows, cols) => {
+    const r = rng(rows * 31 + cols);
+    const x = randomArray(rows * cols, r, 3);
+    const g = randomArray(cols, r);
+    const b = randomArray(cols, r);
+    const eps = 1e-7;
+    const out = new Float32Array(rows * cols);
+    K.layerNorm(x, rows, cols, g, b, eps, out);
+    const expected = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      let mean = 0;
+      for (let j = 0; j < cols; j++) mean += x[i * cols + j] / cols;
+      let v = 0;
+      for (let j = 0; j < cols; j++) v += (x[i * cols + j] - mean) ** 2 / cols;
+      for (let j = 0; j < cols; j++) expected[i * cols + j] = ((x[i * cols + j] - mean) / Math.sqrt(v + eps)) * g[j] + b[j];
+    }
+    expect(maxDiff(out, expected)).toBeLessThan(cols === 1 ? 1e-3 : 2e-5);
+    K.layerNorm(x, rows, cols, g, b, eps, x); // in place
+    expect(maxDiff(x, out)).toBe(0);
+  });
+
+  it('maskedSoftmax follows XSoftmax: masked entries 0, fully masked rows 0, plain softmax elsewhere', () => {
+    const r = rng(11);
+    const L = 7;
+    const mask = new Uint8Array([1, 1, 0, 1, 1, 0, 0, 1, 1]); // offset 1 -> [1, 0, 1, 1, 0, 0, 1]
+    const x = randomArray(L * L, r, 20);
+    const orig = Float64Array.from(x);
+    K.maskedSoftmax(x, 0, L, L, mask, 1);
+    const m = (i: number) => mask[1 + i];
+    for (let i = 0; i < L; i++) {
+      let sum = 0;
+      const row: number[] = [];
+      for (let j = 0; j < L; j++) {
+        const e = m(i) && m(j) ? Math.exp(orig[i * L + j]) : 0;
+        row.push(e);
+        sum += e;
+      }
+      for (let j = 0; j < L; j++) {
+        const want = sum === 0 ? 0 : row[j] / sum;
+        expect(Math.abs(x[i * L + j] - want)).toBeLessThan(1e-6);
+      }
+    }
+    const plain = randomArray(3 * 5, r, 5);
+    const ref = Float64Array.from(plain);
+    K.maskedSoftmax(plain, 0, 3, 5);
+    for (let i = 0; i < 3; i++) {
+      const s = [0, 1, 2, 3, 4].reduce((a, j) => a + Math.exp(ref[i * 5 + j]), 0);
+      for (let j = 0; j < 5; j++) expect(Math.abs(plain[i * 5 + j] - Math.exp(ref[i * 5 + j]) / s)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('activations match their definitions', () => {
+    const r = rng(3);
+    const x = randomArray(2001, r, 8);
+    x[0] = 0; x[1] = -0; x[2] = 1e-30; x[3] = -7.9;
+    const defs: Record<string, (v: number) => number> = {
+      gelu: (v) => 0.5 * v * (1 + erf64(v / Math.SQRT2)),
+      gelu_new: (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+      gelu_pytorch_tanh: (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+      relu: (v) => Math.max(v, 0),
+      tanh: Math.tanh,
+      sigmoid: (v) => 1 / (1 + Math.exp(-v)),
+      silu: (v) => v / (1 + Math.exp(-v)),
+      linear: (v) => v,
+    };
+    for (const [name, f] of Object.entries(defs)) {
+      const y = Float32Array.from(x);
+      K.activate(name as Parameters<Backend['activate']>[0], y);
+      expect(maxDiff(y, Array.from(x, f)), name).toBeLessThan(1e-6);
+    }
+    // a sub-range only
+    const y = Float32Array.from([-1, -2, -3, -4]);
+    K.activate('relu', y, 1, 2);
+    expect(Array.from(y)).toEqual([-1, 0, 0, -4]);
+  });
+
+  it('embeddingGather copies or accumulates rows', () => {
+    const table = Float32Array.from({ length: 12 }, (_, i) => i); // [4, 3]
+    const out = new Float32Array(9).fill(1);
+    K.embeddingGather(table, 3, Int32Array.from([3, 0, 3]), out);
+    expect(Array.from(out)).toEqual([9, 10, 11, 0, 1, 2, 9, 10, 11]);
+    K.embeddingGather(table, 3, Int32Array.from([1, 1, 1]), out, true);
+    expect(Array.from(out)).toEqual([12, 14, 16, 3, 5, 7, 12, 14, 16]);
+  });
+
+  it('addGatheredScores gathers by query row (c2p) and by key row then transposes (p2c)', () => {
+    const r = rng(9);
+    const lq = 5, lk = 5, cols = 7;
+    const src = randomArray(lq * cols + 3, r);
+    const index = Int32Array.from({ length: lq * lk }, () => Math.floor(r() * cols));
+    for (const byKey of [false, true]) {
+      const scores = randomArray(2 + lq * lk, r);
+      const before = Float64Array.from(scores);
+      K.addGatheredScores(scores, 2, lq, lk, src, 3, cols, index, 0.5, byKey);
+      for (let i = 0; i < lq; i++) {
+        for (let j = 0; j < lk; j++) {
+          const g = byKey ? src[3 + j * cols + index[j * lq + i]] : src[3 + i * cols + index[i * lk + j]];
+          expect(Math.abs(scores[2 + i * lk + j] - (before[2 + i * lk + j] + 0.5 * g))).toBeLessThan(1e-6);
+        }
+      }
+      expect(scores[0]).toBe(Math.fround(before[0]));
+    }
+  });
+
+  it.each([[5, 4, 1, 3], [1, 4, 2, 5], [9, 6, 3, 3], [4, 6, 2, 1]])('conv1d L=%i C=%i groups=%i kernel=%i (same padding)', (L, C, groups, k) => {
+    const r = rng(L * 100 + C * 10 + k);
+    const x = randomArray(1 + L * C, r);
+    const w = randomArray(C * (C / groups) * k, r);
+    const bias = randomArray(C, r);
+    const out = new Float32Array(L * C + 2);
+    K.conv1d(x, 1, L, C, w, bias, C, k, groups, out, 2);
+    const pad = (k - 1) >> 1;
+    const cg = C / groups;
+    for (let t = 0; t < L; t++) {
+      for (let o = 0; o < C; o++) {
+        const g = Math.floor(o / cg);
+        let s = bias[o];
+        for (let c = 0; c < cg; c++) {
+          for (let kk = 0; kk < k; kk++) {
+            const src = t + kk - pad;
+            if (src >= 0 && src < L) s += w[(o * cg + c) * k + kk] * x[1 + src * C + g * cg + c];
+          }
+        }
+        expect(Math.abs(out[2 + t * C + o] - s)).toBeLessThan(1e-5);
+      }
+    }
+  });
+
+  it('add and scaleRows', () => {
+    const a = Float32Array.from([1, 2, 3, 4]);
+    K.add(a, Float32Array.from([10, 20, 30, 40]), a);
+    expect(Array.from(a)).toEqual([11, 22, 33, 44]);
+    K.scaleRows(a, 2, 2, [0, 1]);
+    expect(Array.from(a)).toEqual([0, 0, 33, 44]);
+  });
+});
