@@ -12,3 +12,13 @@ export { buildRelativePosition, logBucket } from './model/relative-position.js';
 export { readSafetensors } from './io/safetensors.js';
 export { loadCheckpoint, type Checkpoint } from './io/checkpoint.js';
 export type { FileSource, LoadOptions } from './io/source.js';
+export { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './model/heads/base.js';
+export { DebertaForMaskedLM, type MaskedLMForwardOptions } from './model/heads/masked-lm.js';
+export { DebertaForReplacedTokenDetection } from './model/heads/replaced-token-detection.js';
+export {
+  DebertaForSequenceClassification,
+  DebertaForTokenClassification,
+  DebertaForQuestionAnswering,
+  type QuestionAnsweringOutput,
+} from './model/heads/classification.js';
+export { DebertaForMultipleChoice, type MultipleChoiceInputs } from './model/heads/multiple-choice.js';

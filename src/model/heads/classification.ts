@@ -1,0 +1,83 @@
+import { Tensor } from '../../tensor/tensor.js';
+import type { DebertaConfig } from '../config.js';
+import type { ModelInputs } from '../inputs.js';
+import { Linear } from '../linear.js';
+import type { TensorMap } from '../../tensor/tensor.js';
+import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
+import { ContextPooler } from './pooler.js';
+
+/**
+ * Sequence classification (`DebertaForSequenceClassification` / `DebertaV2ForSequenceClassification`):
+ * logits = classifier(pooler(h)) -> [batch, num_labels]. Labels: `config.id2label`.
+ */
+export class DebertaForSequenceClassification extends DebertaTaskModel {
+  readonly pooler: ContextPooler;
+  readonly classifier: Linear;
+
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
+    super(config, tensors, source);
+    this.pooler = new ContextPooler(config, this.headWeights.scope('pooler'));
+    this.classifier = new Linear(this.headWeights.scope('classifier'), config.poolerHiddenSize, config.numLabels);
+  }
+
+  async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
+    const run = this.runBackbone(inputs);
+    const { batch, length } = run.inputs;
+    const pooled = this.pooler.forward(run.states[run.states.length - 1], batch, length); // [batch, pooler_hidden]
+    const logits = this.classifier.forward(pooled, batch); // [batch, num_labels]
+    return { logits: new Tensor(logits, [batch, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+  }
+}
+
+/** Token classification: logits = classifier(h) at every position -> [batch, seq, num_labels]. */
+export class DebertaForTokenClassification extends DebertaTaskModel {
+  readonly classifier: Linear;
+
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
+    super(config, tensors, source);
+    this.classifier = new Linear(this.headWeights.scope('classifier'), config.hiddenSize, config.numLabels);
+  }
+
+  async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
+    const run = this.runBackbone(inputs);
+    const { batch, length } = run.inputs;
+    const logits = this.classifier.forward(run.states[run.states.length - 1], batch * length);
+    return { logits: new Tensor(logits, [batch, length, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+  }
+}
+
+/** What {@link DebertaForQuestionAnswering.forward} returns. */
+export interface QuestionAnsweringOutput {
+  /** [batch, seq]: score of each token as the answer's first token. */
+  startLogits: Tensor;
+  /** [batch, seq]: score of each token as the answer's last token. */
+  endLogits: Tensor;
+  hiddenStates?: Tensor[];
+}
+
+/** Extractive question answering: `qa_outputs` Linear(hidden, 2) split into start and end logits. */
+export class DebertaForQuestionAnswering extends DebertaTaskModel {
+  readonly qaOutputs: Linear;
+
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
+    super(config, tensors, source);
+    this.qaOutputs = new Linear(this.headWeights.scope('qa_outputs'), config.hiddenSize, 2);
+  }
+
+  async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<QuestionAnsweringOutput> {
+    const run = this.runBackbone(inputs);
+    const { batch, length } = run.inputs;
+    const both = this.qaOutputs.forward(run.states[run.states.length - 1], batch * length); // [batch, seq, 2]
+    const start = new Float32Array(batch * length);
+    const end = new Float32Array(batch * length);
+    for (let t = 0; t < batch * length; t++) {
+      start[t] = both[2 * t];
+      end[t] = both[2 * t + 1];
+    }
+    return {
+      startLogits: new Tensor(start, [batch, length]),
+      endLogits: new Tensor(end, [batch, length]),
+      hiddenStates: this.hiddenStates(run, options),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { kernels, type PackedMatrix } from '../../tensor/kernels.js';
+import type { DebertaConfig } from '../config.js';
+import { LayerNorm } from '../layer-norm.js';
+import { Linear } from '../linear.js';
+import type { Weights } from '../weights.js';
+
+/**
+ * The masked-LM prediction head, in either layout:
+ *
+ *   logits = LN(act(dense(h))) @ word_embeddingsᵀ + bias
+ *
+ * - legacy transformers (`cls.predictions.transform.dense`, `.transform.LayerNorm`, `cls.predictions.bias`;
+ *   dense maps hidden -> embedding_size);
+ * - microsoft's (`lm_predictions.lm_head.dense`, `.LayerNorm`, `.bias`), which the official checkpoints carry.
+ *
+ * The decoder is tied to the word embeddings; it is packed on first use, since the table is large and only
+ * masked-LM runs need it.
+ */
+export class LMPredictionHead {
+  readonly dense: Linear;
+  readonly norm: LayerNorm;
+  readonly bias: Float32Array;
+  private decoder: PackedMatrix | null = null;
+
+  constructor(
+    private readonly config: DebertaConfig,
+    w: Weights,
+    readonly layout: 'legacy' | 'lm_predictions',
+    private readonly wordEmbeddings: Float32Array,
+  ) {
+    const E = config.embeddingSize;
+    const V = config.vocabSize;
+    if (layout === 'legacy') {
+      const p = w.scope('cls.predictions');
+      this.dense = new Linear(p.scope('transform.dense'), config.hiddenSize, E);
+      this.norm = new LayerNorm(p.scope('transform.LayerNorm'), E, config.layerNormEps);
+      this.bias = p.get('bias', [V]).data;
+    } else {
+      const p = w.scope('lm_predictions.lm_head');
+      this.dense = new Linear(p.scope('dense'), config.hiddenSize, E);
+      this.norm = new LayerNorm(p.scope('LayerNorm'), E, config.layerNormEps);
+      this.bias = p.get('bias', [V]).data;
+    }
+  }
+
+  /** hidden [rows, hidden] -> logits [rows, vocab]. */
+  forward(hidden: Float32Array, rows: number): Float32Array {
+    const K = kernels();
+    const { embeddingSize: E, vocabSize: V } = this.config;
+    const x = this.dense.forward(hidden, rows); // [rows, embedding]
+    K.activate(this.config.hiddenAct, x);
+    this.norm.forward(x);
+    this.decoder ??= K.packB(this.wordEmbeddings, E, V, true);
+    const logits = new Float32Array(rows * V);
+    K.gemm(rows, x, 0, E, this.decoder, logits, 0, V, this.bias);
+    return logits;
+  }
+}

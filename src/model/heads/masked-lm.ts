@@ -1,0 +1,67 @@
+import { InputError, WeightsError } from '../../errors.js';
+import { Tensor, type TensorMap } from '../../tensor/tensor.js';
+import type { DebertaConfig } from '../config.js';
+import type { ModelInputs } from '../inputs.js';
+import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
+import { enhancedMaskDecoder } from './enhanced-mask-decoder.js';
+import { LMPredictionHead } from './lm-head.js';
+
+/** Options of {@link DebertaForMaskedLM.forward}. */
+export interface MaskedLMForwardOptions extends HeadForwardOptions {
+  /**
+   * `'standard'` (default): the LM head on the last hidden state, as transformers computes it.
+   * `'emd'`: microsoft's Enhanced Mask Decoder (needs the absolute position embeddings in the checkpoint).
+   */
+  decoder?: 'standard' | 'emd';
+  /**
+   * Compute logits only at these [batch, position] pairs (e.g. the masks of a fill-mask call) instead of at
+   * every position; `logits` is then [positions.length, vocab].
+   */
+  positions?: Array<[number, number]>;
+}
+
+/**
+ * Masked language modelling. The head layout is chosen by the checkpoint's keys: transformers' legacy
+ * `cls.predictions.*`, or microsoft's `lm_predictions.lm_head.*` (what the official microsoft/* checkpoints
+ * carry, and what transformers 4.x silently drops, leaving a random head). When both exist,
+ * `config.legacy` picks (default true).
+ */
+export class DebertaForMaskedLM extends DebertaTaskModel {
+  readonly lmHead: LMPredictionHead;
+
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
+    super(config, tensors, source);
+    const w = this.headWeights;
+    const legacy = w.has('cls.predictions.transform.dense.weight');
+    const microsoft = w.has('lm_predictions.lm_head.dense.weight');
+    if (!legacy && !microsoft) {
+      throw new WeightsError(`${source}: no masked-LM head: expected "cls.predictions.transform.dense.weight" (transformers) or "lm_predictions.lm_head.dense.weight" (microsoft)`);
+    }
+    const layout = legacy && (!microsoft || config.legacy) ? 'legacy' : 'lm_predictions';
+    this.lmHead = new LMPredictionHead(config, w, layout, this.deberta.embeddings.wordEmbeddings);
+  }
+
+  /** logits [batch, seq, vocab] (or [positions, vocab] when `positions` is given). */
+  async forward(inputs: ModelInputs, options: MaskedLMForwardOptions = {}): Promise<LogitsOutput> {
+    const run = this.runBackbone(inputs);
+    const { batch, length } = run.inputs;
+    const decoder = options.decoder ?? 'standard';
+    if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`decoder must be 'standard' or 'emd', got ${JSON.stringify(decoder)}`);
+    const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
+    const V = this.config.vocabSize;
+    const H = this.config.hiddenSize;
+    if (options.positions !== undefined) {
+      const rows = new Float32Array(options.positions.length * H);
+      options.positions.forEach(([b, t], i) => {
+        if (!Number.isInteger(b) || !Number.isInteger(t) || b < 0 || b >= batch || t < 0 || t >= length) {
+          throw new InputError(`positions[${i}] = [${b}, ${t}] is outside [batch ${batch}, seq ${length}]`);
+        }
+        rows.set(h.subarray((b * length + t) * H, (b * length + t + 1) * H), i * H);
+      });
+      const logits = this.lmHead.forward(rows, options.positions.length);
+      return { logits: new Tensor(logits, [options.positions.length, V]), hiddenStates: this.hiddenStates(run, options) };
+    }
+    const logits = this.lmHead.forward(h, batch * length);
+    return { logits: new Tensor(logits, [batch, length, V]), hiddenStates: this.hiddenStates(run, options) };
+  }
+}

@@ -1,0 +1,23 @@
+import { kernels } from '../../tensor/kernels.js';
+import type { DebertaConfig } from '../config.js';
+import { Linear } from '../linear.js';
+import type { Weights } from '../weights.js';
+
+/** `pooler` (ContextPooler): act(dense(h[:, 0])) with `pooler_hidden_act`. */
+export class ContextPooler {
+  readonly dense: Linear;
+
+  constructor(private readonly config: DebertaConfig, w: Weights) {
+    this.dense = new Linear(w.scope('dense'), config.hiddenSize, config.poolerHiddenSize);
+  }
+
+  /** hidden [batch, length, hidden] -> [batch, pooler_hidden]. */
+  forward(hidden: Float32Array, batch: number, length: number): Float32Array {
+    const H = this.config.hiddenSize;
+    const first = new Float32Array(batch * H); // [batch, hidden]: each sequence's first token
+    for (let b = 0; b < batch; b++) first.set(hidden.subarray(b * length * H, b * length * H + H), b * H);
+    const pooled = this.dense.forward(first, batch);
+    kernels().activate(this.config.poolerHiddenAct, pooled);
+    return pooled;
+  }
+}
