@@ -40,7 +40,7 @@ export function readJsonWeights(bytes: Uint8Array | string, file = 'model.json')
     const dims = shape as number[];
     const numel = dims.reduce((a, b) => a * b, 1);
     if (!Array.isArray(data)) throw new WeightsError(`${what} has no "data" array`);
-    const flat = data.length === numel && !Array.isArray(data[0]) ? data : flatten(data, dims, what);
+    const flat = Array.isArray(data[0]) ? flatten(data, dims, what) : data;
     if (flat.length !== numel) {
       throw new WeightsError(`${what} has shape [${dims.join(', ')}] (${numel} values) but ${flat.length} data values`);
     }
