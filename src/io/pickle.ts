@@ -161,7 +161,8 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): UnpickleR
   };
   const append = (target: PickleValue, items: PickleValue[]): void => {
     if (!Array.isArray(target) || Object.isFrozen(target)) fail('appends to something that is not a list');
-    (target as PickleValue[]).push(...items);
+    // A loop, not push(...items): a huge APPENDS must not overflow the call stack.
+    for (const item of items) (target as PickleValue[]).push(item);
   };
 
   for (;;) {

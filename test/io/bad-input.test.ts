@@ -93,6 +93,7 @@ describe('pytorch_model.bin', () => {
     ['storage declared twice differently', binOf(stateDictPickle([tensor(), tensor({ name: 'v', numel: 3, shape: [3], stride: [1] })]), { 0: f32(6) }), 'storage "0" is declared twice'],
     ['not a dict', binOf(concat([P.proto(), P.ints([1, 2]), P.stop()])), 'the pickle holds a tuple of 2, not a state dict'],
     ['non-tensor value', binOf(concat([P.proto(), P.orderedDict(), P.mark(), P.str('w'), P.int(3), P.setitems(), P.stop()])), '"w" is number 3, not a tensor'],
+    ['a huge list', binOf(concat([P.proto(), op(0x5d), P.mark(), ...Array.from({ length: 300_000 }, () => op(0x4b, 1)), op(0x65), P.stop()])), 'the pickle holds a list, not a state dict'],
     ['protocol 0/1', binOf(concat([P.proto(1), P.stop()])), 'uses protocol 1'],
     ['forbidden opcode', binOf(concat([P.proto(), op(0x81), P.stop()])), 'opcode NEWOBJ (0x81) is not allowed'],
     ['unknown opcode', binOf(concat([P.proto(), op(0xff), P.stop()])), 'opcode 0xff (unknown)'],

@@ -187,6 +187,32 @@ describe('sources', () => {
   });
 });
 
+describe('response bodies whose length header cannot be trusted', () => {
+  const respond = (body: Uint8Array, headers: Record<string, string>) => async () =>
+    new Response(new ReadableStream({
+      start(c) {
+        for (let i = 0; i < body.length; i += 7) c.enqueue(body.slice(i, i + 7));
+        c.close();
+      },
+    }), { headers });
+  const body = Uint8Array.from({ length: 100 }, (_, i) => i);
+
+  it('a body longer than its content-length is still read whole', async () => {
+    const events: LoadProgress[] = [];
+    const src = await resolveSource('https://example.invalid/m', { fetch: respond(body, { 'content-length': '10' }), onProgress: (e) => events.push({ ...e }) });
+    expect(await src.read('f')).toEqual(body);
+    expect(events.at(-1)).toEqual({ file: 'f', loaded: 100, total: 100 });
+  });
+
+  it('with a content-encoding, content-length is not taken as the size', async () => {
+    const events: LoadProgress[] = [];
+    const src = await resolveSource('https://example.invalid/m', { fetch: respond(body, { 'content-length': '40', 'content-encoding': 'gzip' }), onProgress: (e) => events.push({ ...e }) });
+    expect(await src.read('f')).toEqual(body);
+    expect(events[0]).toEqual({ file: 'f', loaded: 0, total: undefined });
+    expect(events.at(-1)).toEqual({ file: 'f', loaded: 100, total: 100 });
+  });
+});
+
 describe('what a string means', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deberta-io-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
