@@ -153,10 +153,27 @@ async function runChild(mode: string, target: string): Promise<void> {
   console.log(`RESULT ${JSON.stringify({ ms, baselineRssMb, peakRssMb, tensors } satisfies Measurement)}`);
 }
 
+/**
+ * Whether this file is the program's entry rather than imported by bench/index.ts. vite-node hides the entry
+ * file from argv, so an importer is recognised by its frame in the (async) stack of this module's evaluation.
+ */
+function isEntry(): boolean {
+  const self = fileURLToPath(import.meta.url);
+  if ((process.argv[1] ?? '') === self) return true;
+  if (!/vite-node(\.mjs)?$/.test(process.argv[1] ?? '')) return false;
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 50;
+  const stack = new Error().stack ?? '';
+  Error.stackTraceLimit = limit;
+  return !stack
+    .split('\n')
+    .slice(1)
+    .some((l) => /\.[cm]?[jt]s:\d+:\d+\)?$/.test(l) && !l.includes('node_modules') && !l.includes('node:') && !l.includes(self));
+}
+
 const childAt = process.argv.indexOf('--child');
 if (childAt >= 0) {
   await runChild(process.argv[childAt + 1], process.argv[childAt + 2]);
-} else if (/vite-node(\.mjs)?$/.test(process.argv[1] ?? '')) {
-  // Run directly (`npx vite-node bench/load.ts`); when imported by bench/index.ts only the export is used.
+} else if (isEntry()) {
   await benchLoad();
 }
