@@ -10,8 +10,11 @@ export { DebertaModel, type ForwardOptions, type ModelOutput, type WeightsInput 
 export type { ModelInputs } from './model/inputs.js';
 export { buildRelativePosition, logBucket } from './model/relative-position.js';
 export { readSafetensors } from './io/safetensors.js';
-export { loadCheckpoint, type Checkpoint } from './io/checkpoint.js';
-export type { FileSource, LoadOptions } from './io/source.js';
+export { readTorchBin } from './io/torch-bin.js';
+export { readJsonWeights, toJson, type JsonCheckpoint } from './io/json-weights.js';
+export { saveJson } from './io/node-fs.js';
+export { loadCheckpoint, type Checkpoint, type CheckpointFormat } from './io/checkpoint.js';
+export { resolveSource, DEFAULT_HUB_URL, type FileSource, type LoadOptions, type LoadProgress, type FetchLike } from './io/source.js';
 export { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './model/heads/base.js';
 export { DebertaForMaskedLM, type MaskedLMForwardOptions } from './model/heads/masked-lm.js';
 export { DebertaForReplacedTokenDetection } from './model/heads/replaced-token-detection.js';
