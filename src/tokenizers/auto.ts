@@ -1,0 +1,137 @@
+import { TokenizerError } from '../errors.js';
+import { resolveSource, where, type FileSource, type LoadOptions } from '../io/source.js';
+import type { Backend, Semantics } from './backend.js';
+import { parseHfConfig, type HfTokenizerConfig } from './config.js';
+import { fastBpePipeline, fastSpmPipeline, parseMerges, parseVocabJson, slowBpeBackend, slowSpmBackend } from './convert.js';
+import { parseSpmModel } from './spm-model.js';
+import { createTokenizer, type DebertaTokenizer } from './tokenizer.js';
+import { pipelineFromTokenizerJson } from './tokenizer-json.js';
+
+/** Options of {@link AutoTokenizer.fromPretrained}. */
+export interface TokenizerLoadOptions extends LoadOptions {
+  /**
+   * Which reference to reproduce.
+   * - `'fast'` (default): Hugging Face's Rust `tokenizers`, i.e. what transformers' `AutoTokenizer` returns
+   *   by default. It reads tokenizer.json, or, when a checkpoint has only spm.model (the official
+   *   microsoft/deberta-v3-* repositories) or vocab.json + merges.txt, builds the same pipeline
+   *   transformers' converter would. Characters with no vocabulary piece become `[UNK]`.
+   * - `'slow'`: transformers' Python tokenizers (`DebertaV2Tokenizer` over the sentencepiece library, or
+   *   `DebertaTokenizer` for v1); needs spm.model or vocab.json + merges.txt. Unknown characters fall back
+   *   to UTF-8 byte pieces, and normalization follows sentencepiece exactly.
+   *
+   * The default is `'fast'` because it is what `AutoTokenizer.from_pretrained` in transformers gives for
+   * every DeBERTa checkpoint (it converts spm.model when tokenizer.json is absent), so ids match a
+   * transformers-based pipeline out of the box. Choose `'slow'` to match code that uses
+   * `DebertaV2Tokenizer` or sentencepiece directly (e.g. Microsoft's original DeBERTa code).
+   */
+  semantics?: Semantics;
+  /** Overrides `model_max_length` (default: tokenizer_config.json's value, else 512). */
+  modelMaxLength?: number;
+}
+
+/** DeBERTa's trained sequence length; used when tokenizer_config.json gives none. */
+const DEFAULT_MAX_LENGTH = 512;
+
+async function readOptional(source: FileSource, file: string): Promise<Uint8Array | null> {
+  return source.read(file);
+}
+
+function decodeText(bytes: Uint8Array, source: FileSource, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new TokenizerError(`${where(source, file)}: not valid UTF-8`);
+  }
+}
+
+function parseJson(bytes: Uint8Array, source: FileSource, file: string): unknown {
+  const text = decodeText(bytes, source, file);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new TokenizerError(`${where(source, file)}: invalid JSON (${(e as Error).message})`);
+  }
+}
+
+/** Runs `build`, prefixing any tokenizer error with the file it came from. */
+function fromFile<T>(source: FileSource, file: string, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof TokenizerError && !e.message.startsWith(where(source, file))) {
+      throw new TokenizerError(`${where(source, file)}: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+async function optionalJson(source: FileSource, file: string): Promise<unknown> {
+  const bytes = await readOptional(source, file);
+  return bytes === null ? null : parseJson(bytes, source, file);
+}
+
+async function loadBackend(source: FileSource, semantics: Semantics | undefined, cfg: HfTokenizerConfig): Promise<Backend> {
+  if (semantics !== 'slow') {
+    const tj = await readOptional(source, 'tokenizer.json');
+    if (tj !== null) {
+      const json = parseJson(tj, source, 'tokenizer.json');
+      return fromFile(source, 'tokenizer.json', () => pipelineFromTokenizerJson(json));
+    }
+  }
+  const spm = await readOptional(source, 'spm.model');
+  if (spm !== null) {
+    const model = fromFile(source, 'spm.model', () => parseSpmModel(spm));
+    return fromFile(source, 'spm.model', () => (semantics === 'slow' ? slowSpmBackend(model, cfg) : fastSpmPipeline(model, cfg)));
+  }
+  const [vocabBytes, mergesBytes] = await Promise.all([readOptional(source, 'vocab.json'), readOptional(source, 'merges.txt')]);
+  if (vocabBytes !== null && mergesBytes !== null) {
+    const vocabJson = parseJson(vocabBytes, source, 'vocab.json');
+    const vocab = fromFile(source, 'vocab.json', () => parseVocabJson(vocabJson));
+    const mergesText = decodeText(mergesBytes, source, 'merges.txt');
+    const merges = fromFile(source, 'merges.txt', () => parseMerges(mergesText));
+    return fromFile(source, 'merges.txt', () =>
+      semantics === 'slow' ? slowBpeBackend(vocab, merges, cfg) : fastBpePipeline(vocab, merges, cfg),
+    );
+  }
+  const looked = semantics === 'slow' ? 'spm.model or vocab.json + merges.txt' : 'tokenizer.json, spm.model or vocab.json + merges.txt';
+  throw new TokenizerError(`${source.name}: no tokenizer files found (looked for ${looked})`);
+}
+
+/** Loads DeBERTa tokenizers (v1, v2, v3) from a folder, URL or Hub id. */
+export class AutoTokenizer {
+  /**
+   * Loads the tokenizer of a checkpoint: tokenizer.json if present, else spm.model (v2/v3), else
+   * vocab.json + merges.txt (v1); tokenizer_config.json, special_tokens_map.json and added_tokens.json are
+   * honoured (so `[MASK]` is 128000 in v3). See {@link TokenizerLoadOptions.semantics} for slow vs fast.
+   *
+   * @throws {TokenizerError} when no tokenizer file exists or a file is malformed (the message names it).
+   */
+  static async fromPretrained(source: string | FileSource, options: TokenizerLoadOptions = {}): Promise<DebertaTokenizer> {
+    const semantics = options.semantics;
+    if (semantics !== undefined && semantics !== 'slow' && semantics !== 'fast') {
+      throw new TokenizerError(`semantics must be 'slow' or 'fast', got ${JSON.stringify(semantics)}`);
+    }
+    if (options.modelMaxLength !== undefined && !(Number.isInteger(options.modelMaxLength) && options.modelMaxLength > 0)) {
+      throw new TokenizerError(`modelMaxLength must be a positive integer, got ${String(options.modelMaxLength)}`);
+    }
+    const src = await resolveSource(source, options);
+    const [tc, sm, at] = await Promise.all([
+      optionalJson(src, 'tokenizer_config.json'),
+      optionalJson(src, 'special_tokens_map.json'),
+      optionalJson(src, 'added_tokens.json'),
+    ]);
+    const cfg = fromFile(src, 'tokenizer_config.json', () => parseHfConfig(tc, sm, at));
+    const backend = await loadBackend(src, semantics, cfg);
+    return createTokenizer(backend, {
+      modelMaxLength: options.modelMaxLength ?? cfg.modelMaxLength ?? DEFAULT_MAX_LENGTH,
+      cleanUpTokenizationSpaces: cfg.cleanUpTokenizationSpaces ?? false,
+      paddingSide: cfg.paddingSide,
+      truncationSide: cfg.truncationSide,
+      cls: cfg.special.cls?.content ?? '[CLS]',
+      sep: cfg.special.sep?.content ?? '[SEP]',
+      pad: cfg.special.pad?.content ?? '[PAD]',
+      unk: cfg.special.unk?.content ?? '[UNK]',
+      mask: cfg.special.mask?.content ?? '[MASK]',
+    });
+  }
+}

@@ -1,0 +1,182 @@
+import { TokenizerError } from '../errors.js';
+import { BYTE_TO_CHAR } from './byte-level.js';
+import type { TokenSink } from './sink.js';
+
+/** Options of {@link BpeModel}. */
+export interface BpeOptions {
+  /** Split words into UTF-8 bytes mapped through GPT-2's byte table (a ByteLevel pre-tokenizer is in use). */
+  byteLevel: boolean;
+  unkToken?: string | null;
+  fuseUnk?: boolean;
+  /** Skip merging when the whole word is a vocabulary entry. */
+  ignoreMerges?: boolean;
+}
+
+const CACHE_LIMIT = 50_000;
+
+/**
+ * Byte-pair encoding as Rust `tokenizers` and GPT-2 do it: start from single symbols, repeatedly merge the
+ * adjacent pair with the lowest merge rank (leftmost first on ties). Results are cached per word.
+ */
+export class BpeModel {
+  readonly vocab: Map<string, number>;
+  readonly tokens: string[];
+  private readonly mergeIndex = new Map<number, number>();
+  private readonly mergeResult: Int32Array;
+  private readonly byteIds = new Int32Array(256).fill(-1);
+  private readonly unkId: number;
+  private readonly cache = new Map<string, Int32Array>();
+  private readonly stride: number;
+
+  constructor(
+    vocab: Map<string, number>,
+    merges: ReadonlyArray<readonly [string, string]>,
+    private readonly options: BpeOptions,
+  ) {
+    this.vocab = vocab;
+    let maxId = -1;
+    for (const id of vocab.values()) if (id > maxId) maxId = id;
+    this.tokens = new Array<string>(maxId + 1).fill('');
+    for (const [t, id] of vocab) this.tokens[id] = t;
+    this.stride = maxId + 1;
+    this.mergeResult = new Int32Array(merges.length);
+    merges.forEach(([a, b], rank) => {
+      const ia = vocab.get(a);
+      const ib = vocab.get(b);
+      const ir = vocab.get(a + b);
+      if (ia === undefined || ib === undefined) {
+        throw new TokenizerError(`merge ${rank + 1} (${JSON.stringify(a)} ${JSON.stringify(b)}) uses a token missing from the vocabulary`);
+      }
+      if (ir === undefined) {
+        throw new TokenizerError(`merge ${rank + 1} result ${JSON.stringify(a + b)} is missing from the vocabulary`);
+      }
+      const key = ia * this.stride + ib;
+      // A repeated pair keeps its last rank, as when Rust (or Python's dict) builds the merge map.
+      this.mergeIndex.set(key, rank);
+      this.mergeResult[rank] = ir;
+    });
+    for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.get(BYTE_TO_CHAR[b]) ?? -1;
+    const unk = options.unkToken ?? null;
+    this.unkId = unk === null ? -1 : (vocab.get(unk) ?? -1);
+    if (unk !== null && this.unkId < 0) throw new TokenizerError(`BPE unk_token ${JSON.stringify(unk)} is not in the vocabulary`);
+  }
+
+  readonly kind = 'bpe' as const;
+
+  get size(): number {
+    return this.vocab.size;
+  }
+
+  idToToken(id: number): string | undefined {
+    const t = Number.isInteger(id) && id >= 0 && id < this.tokens.length ? this.tokens[id] : undefined;
+    return t === undefined || this.vocab.get(t) !== id ? undefined : t;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+
+  /** Encodes the word `text[start..end)`; token positions are UTF-16 ranges of `text`. */
+  encodeWord(text: string, start: number, end: number, sink: TokenSink): void {
+    if (end <= start) return;
+    const word = text.slice(start, end);
+    let result = this.cache.get(word);
+    if (!result) {
+      result = this.compute(word);
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(word, result);
+    }
+    for (let i = 0; i < result.length; i += 3) sink.push(result[i], start + result[i + 1], start + result[i + 2]);
+  }
+
+  /** Returns triples (id, startUnit, endUnit) relative to the word. */
+  private compute(word: string): Int32Array {
+    if (this.options.ignoreMerges && !this.options.byteLevel) {
+      const id = this.vocab.get(word);
+      if (id !== undefined) return Int32Array.of(id, 0, word.length);
+    }
+    // Initial symbols: bytes (byte-level) or characters, each with the UTF-16 span of its character.
+    const ids: number[] = [];
+    const s: number[] = [];
+    const e: number[] = [];
+    if (this.options.byteLevel) {
+      const bytes = new TextEncoder().encode(word);
+      if (this.options.ignoreMerges) {
+        let mapped = '';
+        for (const b of bytes) mapped += BYTE_TO_CHAR[b];
+        const id = this.vocab.get(mapped);
+        if (id !== undefined) return Int32Array.of(id, 0, word.length);
+      }
+      let k = 0;
+      for (let i = 0; i < word.length; ) {
+        const cp = word.codePointAt(i) as number;
+        const len = cp > 0xffff ? 2 : 1;
+        const nb = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        for (let j = 0; j < nb; j++) {
+          const id = this.byteIds[bytes[k++]];
+          if (id >= 0) {
+            ids.push(id);
+            s.push(i);
+            e.push(i + len);
+          } else this.pushUnk(ids, s, e, i, i + len);
+        }
+        i += len;
+      }
+    } else {
+      for (let i = 0; i < word.length; ) {
+        const cp = word.codePointAt(i) as number;
+        const len = cp > 0xffff ? 2 : 1;
+        const id = this.vocab.get(word.slice(i, i + len));
+        if (id !== undefined) {
+          ids.push(id);
+          s.push(i);
+          e.push(i + len);
+        } else this.pushUnk(ids, s, e, i, i + len);
+        i += len;
+      }
+    }
+    this.merge(ids, s, e);
+    const out = new Int32Array(ids.length * 3);
+    for (let i = 0; i < ids.length; i++) {
+      out[3 * i] = ids[i];
+      out[3 * i + 1] = s[i];
+      out[3 * i + 2] = e[i];
+    }
+    return out;
+  }
+
+  private pushUnk(ids: number[], s: number[], e: number[], a: number, b: number): void {
+    // Without an unk token Rust drops unknown symbols; with fuse_unk consecutive ones become one.
+    if (this.unkId < 0) return;
+    const last = ids.length - 1;
+    if (this.options.fuseUnk && last >= 0 && ids[last] === this.unkId) e[last] = b;
+    else {
+      ids.push(this.unkId);
+      s.push(a);
+      e.push(b);
+    }
+  }
+
+  /** In-place merging; O(n^2) in symbols, fine for words (results are cached). */
+  private merge(ids: number[], s: number[], e: number[]): void {
+    const stride = this.stride;
+    const index = this.mergeIndex;
+    for (;;) {
+      let bestRank = Infinity;
+      let bestPos = -1;
+      for (let i = 0; i + 1 < ids.length; i++) {
+        const rank = index.get(ids[i] * stride + ids[i + 1]);
+        if (rank !== undefined && rank < bestRank) {
+          bestRank = rank;
+          bestPos = i;
+        }
+      }
+      if (bestPos < 0) return;
+      ids[bestPos] = this.mergeResult[bestRank];
+      e[bestPos] = e[bestPos + 1];
+      ids.splice(bestPos + 1, 1);
+      s.splice(bestPos + 1, 1);
+      e.splice(bestPos + 1, 1);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * DeBERTa tokenizers: SentencePiece Unigram (v2/v3, from spm.model or tokenizer.json) and GPT-2 byte-level
+ * BPE (v1), reproducing transformers' slow (Python/sentencepiece) or fast (Rust `tokenizers`) results.
+ */
+export { AutoTokenizer, type TokenizerLoadOptions } from './auto.js';
+export type {
+  BatchEncoding,
+  DebertaTokenizer,
+  DecodeOptions,
+  PaddingOption,
+  TokenizerCallOptions,
+  TruncationOption,
+} from './tokenizer.js';
+export type { TruncationStrategy } from './truncation.js';
+export type { Semantics } from './backend.js';
