@@ -25,3 +25,22 @@ export {
   type QuestionAnsweringOutput,
 } from './model/heads/classification.js';
 export { DebertaForMultipleChoice, type MultipleChoiceInputs } from './model/heads/multiple-choice.js';
+export {
+  pipeline,
+  TASKS,
+  type Task,
+  type PipelineOptions,
+  type PipelineByTask,
+  type FillMaskPipeline,
+  type TextClassificationPipeline,
+  type ZeroShotClassificationPipeline,
+  type TokenClassificationPipeline,
+  type QuestionAnsweringPipeline,
+  type FeatureExtractionPipeline,
+} from './pipelines/pipeline.js';
+export type { FillMaskOptions, FillMaskOutput, FillMaskResult } from './pipelines/fill-mask.js';
+export type { TextClassificationInput, TextClassificationOptions, TextClassificationResult, LabelScore } from './pipelines/text-classification.js';
+export type { ZeroShotOptions, ZeroShotResult } from './pipelines/zero-shot-classification.js';
+export type { TokenClassificationOptions, TokenEntity, AggregationStrategy } from './pipelines/token-classification.js';
+export type { QuestionAnsweringInput, QuestionAnsweringOptions, Answer } from './pipelines/question-answering.js';
+export type { FeatureExtractionOptions } from './pipelines/feature-extraction.js';

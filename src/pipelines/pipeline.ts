@@ -1,0 +1,159 @@
+import { InputError } from '../errors.js';
+import { loadCheckpoint } from '../io/checkpoint.js';
+import type { FileSource, LoadOptions } from '../io/source.js';
+import { parseConfig } from '../model/config.js';
+import { backboneWeights, DebertaModel } from '../model/deberta-model.js';
+import { DebertaForQuestionAnswering, DebertaForSequenceClassification, DebertaForTokenClassification } from '../model/heads/classification.js';
+import { DebertaForMaskedLM } from '../model/heads/masked-lm.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { AutoTokenizer, type TokenizerLoadOptions } from '../tokenizers/auto.js';
+import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
+import { extractFeatures, type FeatureExtractionOptions } from './feature-extraction.js';
+import { fillMask, type FillMaskOptions, type FillMaskOutput } from './fill-mask.js';
+import { answerQuestions, type Answer, type QuestionAnsweringInput, type QuestionAnsweringOptions } from './question-answering.js';
+import { classifyText, type TextClassificationInput, type TextClassificationOptions, type TextClassificationResult } from './text-classification.js';
+import { classifyTokens, type TokenClassificationOptions, type TokenEntity } from './token-classification.js';
+import { entailmentIds, zeroShot, type ZeroShotOptions, type ZeroShotResult } from './zero-shot-classification.js';
+
+/** The tasks {@link pipeline} knows, with transformers' aliases. */
+export const TASKS = [
+  'fill-mask',
+  'text-classification',
+  'sentiment-analysis',
+  'zero-shot-classification',
+  'token-classification',
+  'ner',
+  'question-answering',
+  'feature-extraction',
+] as const;
+/** One of {@link TASKS}. */
+export type Task = (typeof TASKS)[number];
+
+/** Options of {@link pipeline}: where to load from, and tokenizer semantics. */
+export type PipelineOptions = LoadOptions & TokenizerLoadOptions;
+
+interface Loaded<M> {
+  readonly task: Task;
+  readonly model: M;
+  readonly tokenizer: DebertaTokenizer;
+}
+
+/** `fill(text)` -> proposals; `fill([t1, t2])` -> one result per text. */
+export interface FillMaskPipeline extends Loaded<DebertaForMaskedLM> {
+  (text: string, options?: FillMaskOptions): Promise<FillMaskOutput>;
+  (texts: string[], options?: FillMaskOptions): Promise<FillMaskOutput[]>;
+}
+
+/** `clf(text | {text, textPair} | list, options)`; output shapes as transformers. */
+export interface TextClassificationPipeline extends Loaded<DebertaForSequenceClassification> {
+  (input: TextClassificationInput | TextClassificationInput[], options?: TextClassificationOptions): Promise<TextClassificationResult | TextClassificationResult[]>;
+}
+
+/** `zs(text, labels)` -> `{ sequence, labels, scores }`; a list of texts gives a list. */
+export interface ZeroShotClassificationPipeline extends Loaded<DebertaForSequenceClassification> {
+  (text: string, candidateLabels: string | string[], options?: ZeroShotOptions): Promise<ZeroShotResult>;
+  (texts: string[], candidateLabels: string | string[], options?: ZeroShotOptions): Promise<ZeroShotResult[]>;
+}
+
+/** `ner(text)` -> entities; a list of texts gives a list of entity lists. */
+export interface TokenClassificationPipeline extends Loaded<DebertaForTokenClassification> {
+  (text: string, options?: TokenClassificationOptions): Promise<TokenEntity[]>;
+  (texts: string[], options?: TokenClassificationOptions): Promise<TokenEntity[][]>;
+}
+
+/** `qa({question, context})` -> the best answer (or `topK` answers); a list gives one result per input. */
+export interface QuestionAnsweringPipeline extends Loaded<DebertaForQuestionAnswering> {
+  (input: QuestionAnsweringInput, options?: QuestionAnsweringOptions): Promise<Answer | Answer[]>;
+  (inputs: QuestionAnsweringInput[], options?: QuestionAnsweringOptions): Promise<Array<Answer | Answer[]>>;
+}
+
+/** `fe(textOrTexts)` -> Tensor [batch, seq, hidden], or [batch, hidden] when pooled. */
+export interface FeatureExtractionPipeline extends Loaded<DebertaModel> {
+  (texts: string | string[], options?: FeatureExtractionOptions): Promise<Tensor>;
+}
+
+/** The pipeline type of each task. */
+export interface PipelineByTask {
+  'fill-mask': FillMaskPipeline;
+  'text-classification': TextClassificationPipeline;
+  'sentiment-analysis': TextClassificationPipeline;
+  'zero-shot-classification': ZeroShotClassificationPipeline;
+  'token-classification': TokenClassificationPipeline;
+  ner: TokenClassificationPipeline;
+  'question-answering': QuestionAnsweringPipeline;
+  'feature-extraction': FeatureExtractionPipeline;
+}
+
+function attach<F extends object, M>(fn: F, task: Task, model: M, tokenizer: DebertaTokenizer): F & Loaded<M> {
+  return Object.assign(fn, { task, model, tokenizer });
+}
+
+/**
+ * One call from text to an answer, like transformers' `pipeline(task, model)` and transformers.js: loads
+ * the model (with the head the task needs) and its tokenizer from the same folder, URL or Hub id.
+ *
+ * ```ts
+ * const fill = await pipeline('fill-mask', 'microsoft/deberta-v3-base');
+ * await fill('Paris is the [MASK] of France.');
+ * ```
+ */
+export async function pipeline<T extends Task>(task: T, source: string | FileSource, options: PipelineOptions = {}): Promise<PipelineByTask[T]> {
+  if (!(TASKS as readonly string[]).includes(task)) {
+    throw new InputError(`unknown task ${JSON.stringify(task)}; supported: ${TASKS.join(', ')}`);
+  }
+  const [ckpt, tokenizer] = await Promise.all([loadCheckpoint(source, options), AutoTokenizer.fromPretrained(source, options)]);
+  const config = parseConfig(ckpt.config);
+  const build = <M>(cls: new (c: typeof config, t: typeof ckpt.tensors, s: string) => M): M => new cls(config, ckpt.tensors, ckpt.source);
+  const many = <I, R>(run: (inputs: I[]) => Promise<R[]>) => async (input: I | I[]) => {
+    const out = await run(Array.isArray(input) ? input : [input]);
+    return Array.isArray(input) ? out : out[0];
+  };
+  switch (task) {
+    case 'fill-mask': {
+      const model = build(DebertaForMaskedLM);
+      const fn = (input: string | string[], o?: FillMaskOptions) => many<string, FillMaskOutput>((xs) => fillMask(model, tokenizer, xs, o))(input);
+      return attach(fn, task, model, tokenizer) as PipelineByTask[T];
+    }
+    case 'text-classification':
+    case 'sentiment-analysis': {
+      const model = build(DebertaForSequenceClassification);
+      const fn = (input: TextClassificationInput | TextClassificationInput[], o?: TextClassificationOptions) => classifyText(model, tokenizer, input, o);
+      return attach(fn, task, model, tokenizer) as PipelineByTask[T];
+    }
+    case 'zero-shot-classification': {
+      const model = build(DebertaForSequenceClassification);
+      entailmentIds(model); // fail at load, not at the first call, for a checkpoint without NLI labels
+      const fn = (input: string | string[], labels: string | string[], o?: ZeroShotOptions) =>
+        many<string, ZeroShotResult>((xs) => zeroShot(model, tokenizer, xs, labels, o))(input);
+      return attach(fn, task, model, tokenizer) as PipelineByTask[T];
+    }
+    case 'token-classification':
+    case 'ner': {
+      const model = build(DebertaForTokenClassification);
+      const fn = (input: string | string[], o?: TokenClassificationOptions) => many<string, TokenEntity[]>((xs) => classifyTokens(model, tokenizer, xs, o))(input);
+      return attach(fn, task, model, tokenizer) as PipelineByTask[T];
+    }
+    case 'question-answering': {
+      const model = build(DebertaForQuestionAnswering);
+      const fn = async (input: QuestionAnsweringInput | QuestionAnsweringInput[], o: QuestionAnsweringOptions = {}) => {
+        const list = Array.isArray(input) ? input : [input];
+        if (list.length === 0) throw new InputError('question-answering needs at least one {question, context}');
+        const answers = await answerQuestions(model, tokenizer, list, o);
+        // transformers: a single best answer is returned bare, several as a list.
+        const shaped = answers.map((a) => ((o.topK ?? 1) === 1 ? a[0] : a));
+        return Array.isArray(input) ? shaped : shaped[0];
+      };
+      return attach(fn, task, model, tokenizer) as PipelineByTask[T];
+    }
+    case 'feature-extraction': {
+      const model = new DebertaModel(config, backboneWeights(ckpt.tensors, ckpt.source));
+      const fn = async (input: string | string[], o?: FeatureExtractionOptions) => {
+        const texts = Array.isArray(input) ? input : [input];
+        if (texts.length === 0) throw new InputError('feature-extraction needs at least one text');
+        return (await extractFeatures(model, tokenizer, texts, o)).features;
+      };
+      return attach(fn, task, model, tokenizer) as PipelineByTask[T];
+    }
+  }
+  throw new InputError(`unknown task ${JSON.stringify(task)}`);
+}

@@ -1,0 +1,174 @@
+import { InputError } from '../errors.js';
+import type { DebertaForQuestionAnswering } from '../model/heads/classification.js';
+import { chunks, sequenceLimit, requireString, type BatchOptions } from './common.js';
+import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
+
+/** A question about a context. */
+export interface QuestionAnsweringInput {
+  question: string;
+  context: string;
+}
+
+/** Options of a question-answering call (transformers' names, camelCase). */
+export interface QuestionAnsweringOptions extends BatchOptions {
+  /** Answers to return; default 1. */
+  topK?: number;
+  /** Longest answer in tokens; default 15. */
+  maxAnswerLen?: number;
+  /** Tokens shared by consecutive windows of a long context; default 128. */
+  docStride?: number;
+  /** Window length in tokens, question included; default min(384, the model's limit). */
+  maxSeqLen?: number;
+  /** Longest question in tokens; default 64. */
+  maxQuestionLen?: number;
+  /** Also consider "no answer" (score of [CLS] as start and end); default false. */
+  handleImpossibleAnswer?: boolean;
+  /** Snap answers to whole words (default true), as transformers does. */
+  alignToWords?: boolean;
+}
+
+/** An answer span. */
+export interface Answer {
+  score: number;
+  /** [start, end) UTF-16 offsets into the context. */
+  start: number;
+  end: number;
+  answer: string;
+}
+
+interface Piece {
+  ids: number[];
+  starts: number[];
+  ends: number[];
+}
+
+/** Tokens of one text without [CLS]/[SEP], with offsets. */
+function pieces(tokenizer: DebertaTokenizer, text: string): Piece {
+  const enc = tokenizer(text, { returnOffsets: true, addSpecialTokens: false });
+  const offsets = enc.offsets![0];
+  return { ids: enc.inputIds[0], starts: offsets.map((o) => o[0]), ends: offsets.map((o) => o[1]) };
+}
+
+/**
+ * Extractive QA over contexts of any length: the context is cut into overlapping windows
+ * (`[CLS] question [SEP] window [SEP]`), every window is scored, and the best spans over all windows win.
+ * Scores follow transformers: per window, softmax of start and end logits over context tokens and [CLS],
+ * span score = p(start) · p(end), spans no longer than `maxAnswerLen`.
+ */
+export async function answerQuestions(
+  model: DebertaForQuestionAnswering,
+  tokenizer: DebertaTokenizer,
+  inputs: QuestionAnsweringInput[],
+  options: QuestionAnsweringOptions = {},
+): Promise<Answer[][]> {
+  const topK = options.topK ?? 1;
+  const maxAnswerLen = options.maxAnswerLen ?? 15;
+  const stride = options.docStride ?? 128;
+  const maxSeqLen = Math.min(options.maxSeqLen ?? 384, sequenceLimit(model.config, tokenizer));
+  const maxQuestionLen = options.maxQuestionLen ?? 64;
+  for (const [name, v] of [['topK', topK], ['maxAnswerLen', maxAnswerLen], ['maxSeqLen', maxSeqLen], ['maxQuestionLen', maxQuestionLen]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new InputError(`${name} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(stride) || stride < 0) throw new InputError(`docStride must be a non-negative integer, got ${stride}`);
+  const cls = tokenizer.clsTokenId;
+  const sep = tokenizer.sepTokenId;
+  const results: Answer[][] = [];
+  for (const [i, input] of inputs.entries()) {
+    const question = requireString(input?.question, `input ${i}.question`);
+    const context = requireString(input?.context, `input ${i}.context`);
+    if (question.trim() === '') throw new InputError(`input ${i}: the question is empty`);
+    if (context.trim() === '') throw new InputError(`input ${i}: the context is empty`);
+    const q = pieces(tokenizer, question);
+    const qIds = q.ids.slice(0, maxQuestionLen);
+    const c = pieces(tokenizer, context);
+    const windowLen = maxSeqLen - qIds.length - 3;
+    if (windowLen < 1) throw new InputError(`maxSeqLen ${maxSeqLen} leaves no room for the context after a ${qIds.length}-token question`);
+    if (stride >= windowLen) {
+      throw new InputError(`docStride ${stride} must be smaller than the context window (${windowLen} tokens = maxSeqLen - question - 3)`);
+    }
+    // Window w covers context tokens [w·(windowLen - stride), +windowLen), as the Rust tokenizer's overflow does.
+    const windows: number[] = [];
+    for (let start = 0; ; start += windowLen - stride) {
+      windows.push(start);
+      if (start + windowLen >= c.ids.length) break;
+    }
+    const answers: Answer[] = [];
+    let minNull = Infinity;
+    for (const group of chunks(windows, options.batchSize ?? 8)) {
+      const rows = group.map((start) => {
+        const ctx = c.ids.slice(start, start + windowLen);
+        return { start, count: ctx.length, ids: [cls, ...qIds, sep, ...ctx, sep], types: [0, ...qIds.map(() => 0), 0, ...ctx.map(() => 1), 1] };
+      });
+      const L = Math.max(...rows.map((r) => r.ids.length));
+      const pad = tokenizer.padTokenId ?? 0;
+      const out = await model.forward({
+        inputIds: rows.map((r) => [...r.ids, ...Array(L - r.ids.length).fill(pad)]),
+        attentionMask: rows.map((r) => [...r.ids.map(() => 1), ...Array(L - r.ids.length).fill(0)]),
+        tokenTypeIds: rows.map((r) => [...r.types, ...Array(L - r.types.length).fill(0)]),
+      });
+      rows.forEach((r, b) => {
+        const first = qIds.length + 2; // position of the window's first context token
+        const allowed = (t: number) => t === 0 || (t >= first && t < first + r.count);
+        const start = probabilities(out.startLogits.data.subarray(b * L, (b + 1) * L), allowed);
+        const end = probabilities(out.endLogits.data.subarray(b * L, (b + 1) * L), allowed);
+        minNull = Math.min(minNull, start[0] * end[0]);
+        start[0] = end[0] = 0;
+        for (const [s, e, score] of bestSpans(start, end, topK, maxAnswerLen, allowed)) {
+          let cs = r.start + s - first;
+          let ce = r.start + e - first;
+          if (options.alignToWords ?? true) {
+            cs = wordStart(c, context, cs);
+            ce = wordEnd(c, context, ce);
+          }
+          const from = c.starts[cs];
+          const to = c.ends[ce];
+          answers.push({ score, start: from, end: to, answer: context.slice(from, to) });
+        }
+      });
+    }
+    if (options.handleImpossibleAnswer) answers.push({ score: minNull, start: 0, end: 0, answer: '' });
+    results.push(answers.sort((a, b) => b.score - a.score).slice(0, topK));
+  }
+  return results;
+}
+
+/** Softmax over the allowed positions; the others get 0 (transformers masks them with -10000). */
+function probabilities(logits: Float32Array, allowed: (t: number) => boolean): Float64Array {
+  const p = new Float64Array(logits.length);
+  let max = -Infinity;
+  for (let t = 0; t < logits.length; t++) if (allowed(t) && logits[t] > max) max = logits[t];
+  let sum = 0;
+  for (let t = 0; t < logits.length; t++) {
+    p[t] = allowed(t) ? Math.exp(logits[t] - max) : 0;
+    sum += p[t];
+  }
+  for (let t = 0; t < p.length; t++) p[t] /= sum;
+  return p;
+}
+
+/** The k best (start, end) with start <= end < start + maxLen, by p(start)·p(end), over allowed tokens. */
+function bestSpans(start: Float64Array, end: Float64Array, k: number, maxLen: number, allowed: (t: number) => boolean): Array<[number, number, number]> {
+  const spans: Array<[number, number, number]> = [];
+  for (let s = 0; s < start.length; s++) {
+    if (!allowed(s)) continue;
+    for (let e = s; e < Math.min(end.length, s + maxLen); e++) {
+      if (allowed(e)) spans.push([s, e, start[s] * end[e]]);
+    }
+  }
+  return spans.sort((a, b) => b[2] - a[2]).slice(0, k);
+}
+
+// Words as the Metaspace pre-tokenizer sees them: a word starts at a token whose text begins with a space.
+function startsWord(c: Piece, context: string, t: number): boolean {
+  return t === 0 || /^\s/.test(context.slice(c.starts[t], c.ends[t]));
+}
+
+function wordStart(c: Piece, context: string, t: number): number {
+  while (t > 0 && !startsWord(c, context, t)) t--;
+  return t;
+}
+
+function wordEnd(c: Piece, context: string, t: number): number {
+  while (t + 1 < c.ids.length && !startsWord(c, context, t + 1)) t++;
+  return t;
+}

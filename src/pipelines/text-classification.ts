@@ -1,0 +1,82 @@
+import { InputError } from '../errors.js';
+import type { DebertaForSequenceClassification } from '../model/heads/classification.js';
+import { chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
+import { sigmoid, softmax } from './scores.js';
+import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
+
+/** A text, or a pair of texts classified together (`[CLS] text [SEP] textPair [SEP]`). */
+export type TextClassificationInput = string | { text: string; textPair?: string };
+
+/** One label and its score. */
+export interface LabelScore {
+  label: string;
+  score: number;
+}
+
+/** Options of a text-classification call. */
+export interface TextClassificationOptions extends BatchOptions {
+  /**
+   * Absent: the top label only (transformers' legacy shapes: a string gives `[{label, score}]`, a pair a bare
+   * `{label, score}`). A number: the best k, sorted. `null`: every label, sorted.
+   */
+  topK?: number | null;
+  /** Default: sigmoid for multi-label or single-output models, else softmax. `'none'` gives raw logits. */
+  functionToApply?: 'softmax' | 'sigmoid' | 'none';
+  /** Deprecated transformers option: every label in id order, unsorted. */
+  returnAllScores?: boolean;
+  /** Truncate inputs to the model's limit (default true). */
+  truncation?: boolean | 'only_first' | 'only_second' | 'longest_first';
+}
+
+/** The result for one input, shaped by the options as in transformers. */
+export type TextClassificationResult = LabelScore | LabelScore[] | LabelScore[][];
+
+/** Runs text classification; returns transformers' output shape for the given input shape and options. */
+export async function classifyText(
+  model: DebertaForSequenceClassification,
+  tokenizer: DebertaTokenizer,
+  input: TextClassificationInput | TextClassificationInput[],
+  options: TextClassificationOptions = {},
+): Promise<TextClassificationResult | TextClassificationResult[]> {
+  const list = Array.isArray(input) ? input : [input];
+  if (list.length === 0) throw new InputError('text-classification needs at least one input');
+  const legacy = !('topK' in options) || options.topK === undefined;
+  const fn = options.functionToApply ?? defaultFunction(model);
+  if (!['softmax', 'sigmoid', 'none'].includes(fn)) throw new InputError(`functionToApply must be softmax, sigmoid or none, got ${JSON.stringify(fn)}`);
+  if (!legacy && options.topK !== null && (!Number.isInteger(options.topK) || (options.topK as number) < 1)) {
+    throw new InputError(`topK must be a positive integer or null, got ${options.topK}`);
+  }
+  const results: TextClassificationResult[] = [];
+  for (const group of chunks(list, options.batchSize ?? 8)) {
+    const texts = group.map((x, i) => (typeof x === 'string' ? x : requireString(x?.text, `input ${i}.text`)));
+    const hasPairs = group.some((x) => typeof x !== 'string' && x?.textPair !== undefined);
+    // A batch mixing single texts and pairs is split so each goes through the tokenizer the way it would alone.
+    const pairs = hasPairs ? group.map((x, i) => (typeof x === 'string' ? null : requireString(x.textPair, `input ${i}.textPair`))) : null;
+    if (pairs && pairs.some((p) => p === null)) {
+      for (const one of group) results.push(...((await classifyText(model, tokenizer, [one], { ...options, batchSize: 1 })) as TextClassificationResult[]));
+      continue;
+    }
+    const enc = encodeBatch(tokenizer, model.config, texts, pairs as string[] | null, options.truncation ?? true);
+    const { logits } = await model.forward(enc);
+    const n = model.config.numLabels;
+    for (let b = 0; b < group.length; b++) {
+      const row = logits.data.subarray(b * n, (b + 1) * n);
+      const scores = fn === 'softmax' ? softmax(row) : fn === 'sigmoid' ? sigmoid(row) : Float64Array.from(row);
+      const all = Array.from(scores, (score, i) => ({ label: labelOf(model.config, i), score }));
+      if (options.returnAllScores) results.push(all);
+      else if (legacy) results.push(all.reduce((best, x) => (x.score > best.score ? x : best)));
+      else {
+        const sorted = all.slice().sort((a, b2) => b2.score - a.score);
+        results.push(options.topK === null ? sorted : sorted.slice(0, options.topK));
+      }
+    }
+  }
+  if (!Array.isArray(input)) return typeof input === 'string' && legacy ? [results[0]] as TextClassificationResult : results[0];
+  return results;
+}
+
+function defaultFunction(model: DebertaForSequenceClassification): 'softmax' | 'sigmoid' | 'none' {
+  const { problemType, numLabels } = model.config;
+  if (problemType === 'multi_label_classification' || numLabels === 1) return 'sigmoid';
+  return 'softmax';
+}

@@ -1,0 +1,166 @@
+import { InputError } from '../errors.js';
+import type { DebertaForTokenClassification } from '../model/heads/classification.js';
+import { chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
+import { softmax } from './scores.js';
+import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
+
+/** How token predictions become entities, as transformers defines the strategies. */
+export type AggregationStrategy = 'none' | 'simple' | 'first' | 'average' | 'max';
+
+/** Options of a token-classification call. */
+export interface TokenClassificationOptions extends BatchOptions {
+  /** Default `'none'`. */
+  aggregationStrategy?: AggregationStrategy;
+  /** Labels to drop from the output; default `['O']`. */
+  ignoreLabels?: string[];
+}
+
+/** One entity. Token-level results (`'none'`) carry `entity` and `index`; grouped ones `entityGroup`. */
+export interface TokenEntity {
+  entity?: string;
+  entityGroup?: string;
+  score: number;
+  /** Token position in the model input (with [CLS] at 0); token-level results only. */
+  index?: number;
+  /** The token string (`'none'`) or the decoded text of the group. */
+  word: string;
+  /** [start, end) UTF-16 offsets into the input text. */
+  start: number;
+  end: number;
+}
+
+interface PreEntity {
+  word: string;
+  tokenId: number;
+  scores: Float64Array;
+  start: number;
+  end: number;
+  index: number;
+  isSubword: boolean;
+}
+
+interface Scored {
+  entity: string;
+  score: number;
+  index?: number;
+  word: string;
+  tokenIds: number[];
+  start: number;
+  end: number;
+}
+
+function argmax(x: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+  return best;
+}
+
+/** B-/I- prefix and tag; a label without one continues the previous entity (transformers' `get_tag`). */
+function tagOf(name: string): [string, string] {
+  if (name.startsWith('B-')) return ['B', name.slice(2)];
+  if (name.startsWith('I-')) return ['I', name.slice(2)];
+  return ['I', name];
+}
+
+/** Token classification (NER and the like) with transformers' aggregation strategies. */
+export async function classifyTokens(
+  model: DebertaForTokenClassification,
+  tokenizer: DebertaTokenizer,
+  texts: string[],
+  options: TokenClassificationOptions = {},
+): Promise<TokenEntity[][]> {
+  const strategy = options.aggregationStrategy ?? 'none';
+  if (!['none', 'simple', 'first', 'average', 'max'].includes(strategy)) {
+    throw new InputError(`aggregationStrategy must be none, simple, first, average or max, got ${JSON.stringify(strategy)}`);
+  }
+  const ignore = options.ignoreLabels ?? ['O'];
+  const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
+  const out: TokenEntity[][] = [];
+  for (const group of chunks(texts, options.batchSize ?? 8)) {
+    group.forEach((t, i) => requireString(t, `input ${i}`));
+    const enc = encodeBatch(tokenizer, model.config, group, null, true, true);
+    const { logits } = await model.forward(enc);
+    const n = model.config.numLabels;
+    const L = enc.inputIds[0].length;
+    group.forEach((sentence, b) => {
+      const pre: PreEntity[] = [];
+      enc.inputIds[b].forEach((id, t) => {
+        const [start, end] = enc.offsets![b][t];
+        if (enc.attentionMask[b][t] !== 1 || start === end) return; // special tokens and padding
+        // DeBERTa's vocabularies mark word starts, not continuations, so use transformers' fallback heuristic:
+        // a token continues a word when no space touches its start.
+        let isSubword = start > 0 && !sentence.slice(start - 1, start + 1).includes(' ');
+        let word = tokenizer.convertIdsToTokens([id])[0];
+        if (id === tokenizer.unkTokenId) {
+          word = sentence.slice(start, end);
+          isSubword = false;
+        }
+        pre.push({ word, tokenId: id, scores: softmax(logits.data.subarray((b * L + t) * n, (b * L + t + 1) * n)), start, end, index: t, isSubword });
+      });
+      let entities: Scored[];
+      if (strategy === 'none' || strategy === 'simple') {
+        entities = pre.map((p) => {
+          const i = argmax(p.scores);
+          return { entity: labelOf(model.config, i), score: p.scores[i], index: p.index, word: p.word, tokenIds: [p.tokenId], start: p.start, end: p.end };
+        });
+      } else {
+        entities = [];
+        let word: PreEntity[] = [];
+        const flush = () => { if (word.length) entities.push(aggregateWord(word, strategy, model.config.id2label, decode)); };
+        for (const p of pre) {
+          if (word.length && !p.isSubword) { flush(); word = []; }
+          word.push(p);
+        }
+        flush();
+      }
+      let result: TokenEntity[];
+      if (strategy === 'none') {
+        result = entities.map((e) => ({ entity: e.entity, score: e.score, index: e.index, word: e.word, start: e.start, end: e.end }));
+        result = result.filter((e) => !ignore.includes(e.entity!));
+      } else {
+        result = groupEntities(entities, decode).filter((e) => !ignore.includes(e.entityGroup!));
+      }
+      out.push(result);
+    });
+  }
+  return out;
+}
+
+function aggregateWord(word: PreEntity[], strategy: 'first' | 'average' | 'max', id2label: Record<number, string>, decode: (ids: number[]) => string): Scored {
+  let scores: Float64Array;
+  if (strategy === 'first') scores = word[0].scores;
+  else if (strategy === 'max') scores = word.reduce((best, p) => (Math.max(...p.scores) > Math.max(...best.scores) ? p : best)).scores;
+  else {
+    scores = new Float64Array(word[0].scores.length);
+    for (const p of word) for (let i = 0; i < scores.length; i++) scores[i] += p.scores[i] / word.length;
+  }
+  const i = argmax(scores);
+  const ids = word.map((p) => p.tokenId);
+  return { entity: id2label[i] ?? `LABEL_${i}`, score: scores[i], word: decode(ids), tokenIds: ids, start: word[0].start, end: word[word.length - 1].end };
+}
+
+/** Merges consecutive entities of one tag (a `B-` starts a new one), averaging their scores. */
+function groupEntities(entities: Scored[], decode: (ids: number[]) => string): TokenEntity[] {
+  const groups: TokenEntity[] = [];
+  let current: Scored[] = [];
+  const flush = () => {
+    if (current.length === 0) return;
+    groups.push({
+      entityGroup: tagOf(current[0].entity)[1],
+      score: current.reduce((a, e) => a + e.score, 0) / current.length,
+      word: decode(current.flatMap((e) => e.tokenIds)),
+      start: current[0].start,
+      end: current[current.length - 1].end,
+    });
+  };
+  for (const e of entities) {
+    if (current.length) {
+      const [bi, tag] = tagOf(e.entity);
+      const [, lastTag] = tagOf(current[current.length - 1].entity);
+      if (!(tag === lastTag && bi !== 'B')) { flush(); current = []; }
+    }
+    current.push(e);
+  }
+  flush();
+  return groups;
+}
