@@ -21,12 +21,13 @@ const CACHE_LIMIT = 50_000;
 export class BpeModel {
   readonly vocab: Map<string, number>;
   readonly tokens: string[];
-  private readonly mergeIndex = new Map<number, number>();
-  private readonly mergeResult: Int32Array;
+  private readonly pairStart: Int32Array;
+  private readonly pairRight: Int32Array;
+  private readonly pairRank: Int32Array;
+  private readonly pairResult: Int32Array;
   private readonly byteIds = new Int32Array(256).fill(-1);
   private readonly unkId: number;
   private readonly cache = new Map<string, Int32Array>();
-  private readonly stride: number;
 
   constructor(
     vocab: Map<string, number>,
@@ -38,8 +39,12 @@ export class BpeModel {
     for (const id of vocab.values()) if (id > maxId) maxId = id;
     this.tokens = new Array<string>(maxId + 1).fill('');
     for (const [t, id] of vocab) this.tokens[id] = t;
-    this.stride = maxId + 1;
-    this.mergeResult = new Int32Array(merges.length);
+    // Merges as a CSR table: for each left id, its right ids sorted, with rank and result. Pair keys
+    // would exceed V8's small-integer range, and Map lookups on heap numbers are slow.
+    const n = merges.length;
+    const left = new Int32Array(n);
+    const right = new Int32Array(n);
+    const result = new Int32Array(n);
     merges.forEach(([a, b], rank) => {
       const ia = vocab.get(a);
       const ib = vocab.get(b);
@@ -50,11 +55,31 @@ export class BpeModel {
       if (ir === undefined) {
         throw new TokenizerError(`merge ${rank + 1} result ${JSON.stringify(a + b)} is missing from the vocabulary`);
       }
-      const key = ia * this.stride + ib;
-      // A repeated pair keeps its last rank, as when Rust (or Python's dict) builds the merge map.
-      this.mergeIndex.set(key, rank);
-      this.mergeResult[rank] = ir;
+      left[rank] = ia;
+      right[rank] = ib;
+      result[rank] = ir;
     });
+    // Sort ranks by (left, right, rank); a repeated pair keeps its last rank, as in Rust's and Python's maps.
+    const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => left[x] - left[y] || right[x] - right[y] || y - x);
+    this.pairStart = new Int32Array(maxId + 2);
+    const rights: number[] = [];
+    const ranks: number[] = [];
+    const results: number[] = [];
+    let prevL = -1;
+    let prevR = -1;
+    for (const r of order) {
+      if (left[r] === prevL && right[r] === prevR) continue;
+      prevL = left[r];
+      prevR = right[r];
+      this.pairStart[left[r] + 1]++;
+      rights.push(right[r]);
+      ranks.push(r);
+      results.push(result[r]);
+    }
+    for (let i = 1; i < this.pairStart.length; i++) this.pairStart[i] += this.pairStart[i - 1];
+    this.pairRight = Int32Array.from(rights);
+    this.pairRank = Int32Array.from(ranks);
+    this.pairResult = Int32Array.from(results);
     for (let b = 0; b < 256; b++) this.byteIds[b] = vocab.get(BYTE_TO_CHAR[b]) ?? -1;
     const unk = options.unkToken ?? null;
     this.unkId = unk === null ? -1 : (vocab.get(unk) ?? -1);
@@ -157,26 +182,52 @@ export class BpeModel {
     }
   }
 
-  /** In-place merging; O(n^2) in symbols, fine for words (results are cached). */
+  /** Index into the pair table of merge (a, b), or -1. */
+  private pair(a: number, b: number): number {
+    let lo = this.pairStart[a];
+    let hi = this.pairStart[a + 1];
+    const rights = this.pairRight;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const r = rights[mid];
+      if (r === b) return mid;
+      if (r < b) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  private rankOf(a: number, b: number): number {
+    const p = this.pair(a, b);
+    return p < 0 ? Infinity : this.pairRank[p];
+  }
+
+  /**
+   * Merges in place: always the lowest-rank adjacent pair, leftmost on ties (Rust's heap order). Only the
+   * ranks next to a merge change, so each step is one scan for the minimum.
+   */
   private merge(ids: number[], s: number[], e: number[]): void {
-    const stride = this.stride;
-    const index = this.mergeIndex;
+    if (ids.length < 2) return;
+    const ranks: number[] = [];
+    for (let i = 0; i + 1 < ids.length; i++) ranks.push(this.rankOf(ids[i], ids[i + 1]));
     for (;;) {
-      let bestRank = Infinity;
-      let bestPos = -1;
-      for (let i = 0; i + 1 < ids.length; i++) {
-        const rank = index.get(ids[i] * stride + ids[i + 1]);
-        if (rank !== undefined && rank < bestRank) {
-          bestRank = rank;
-          bestPos = i;
+      let best = Infinity;
+      let pos = -1;
+      for (let i = 0; i < ranks.length; i++) {
+        if (ranks[i] < best) {
+          best = ranks[i];
+          pos = i;
         }
       }
-      if (bestPos < 0) return;
-      ids[bestPos] = this.mergeResult[bestRank];
-      e[bestPos] = e[bestPos + 1];
-      ids.splice(bestPos + 1, 1);
-      s.splice(bestPos + 1, 1);
-      e.splice(bestPos + 1, 1);
+      if (pos < 0) return;
+      ids[pos] = this.pairResult[this.pair(ids[pos], ids[pos + 1])];
+      e[pos] = e[pos + 1];
+      ids.splice(pos + 1, 1);
+      s.splice(pos + 1, 1);
+      e.splice(pos + 1, 1);
+      ranks.splice(pos, 1);
+      if (pos > 0) ranks[pos - 1] = this.rankOf(ids[pos - 1], ids[pos]);
+      if (pos < ranks.length) ranks[pos] = this.rankOf(ids[pos], ids[pos + 1]);
     }
   }
 }

@@ -38,5 +38,5 @@ export function byteLevelDecode(tokens: readonly string[]): string {
     if (ok) for (let i = 0; i < t.length; i++) bytes.push(CHAR_TO_BYTE[t.charCodeAt(i)]);
     else for (const b of enc.encode(t)) bytes.push(b);
   }
-  return new TextDecoder().decode(Uint8Array.from(bytes));
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(Uint8Array.from(bytes));
 }

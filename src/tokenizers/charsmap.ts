@@ -1,6 +1,6 @@
 import { TokenizerError } from '../errors.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * sentencepiece's `precompiled_charsmap`: a Darts-clone double-array trie over UTF-8 bytes whose values are

@@ -61,7 +61,7 @@ export class ByteFallbackDecoder implements Decoder {
     const flush = (): void => {
       if (bytes.length === 0) return;
       try {
-        out.push(new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes)));
+        out.push(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(Uint8Array.from(bytes)));
       } catch {
         for (let i = 0; i < bytes.length; i++) out.push('\ufffd');
       }

@@ -3,7 +3,7 @@ import { TokenizerError } from '../errors.js';
 /** Protobuf wire types this reader understands. */
 export const WireType = { Varint: 0, Fixed64: 1, Bytes: 2, Fixed32: 5 } as const;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A minimal reader for the protobuf wire format: just enough to walk a sentencepiece ModelProto without a

@@ -39,7 +39,7 @@ export function spmDecode(model: SpmDecodeModel, pieces: readonly string[], ids:
         off += 1;
       } else {
         // The last byte piece of a character carries its text; the others are empty.
-        surfaces[byteStart + off + n - 1] = new TextDecoder().decode(bytes.subarray(off, off + n));
+        surfaces[byteStart + off + n - 1] = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes.subarray(off, off + n));
         off += n;
       }
     }
