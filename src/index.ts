@@ -44,3 +44,15 @@ export type { ZeroShotOptions, ZeroShotResult } from './pipelines/zero-shot-clas
 export type { TokenClassificationOptions, TokenEntity, AggregationStrategy } from './pipelines/token-classification.js';
 export type { QuestionAnsweringInput, QuestionAnsweringOptions, Answer } from './pipelines/question-answering.js';
 export type { FeatureExtractionOptions } from './pipelines/feature-extraction.js';
+export {
+  AutoTokenizer,
+  type TokenizerLoadOptions,
+  type BatchEncoding,
+  type DebertaTokenizer,
+  type DecodeOptions,
+  type PaddingOption,
+  type TokenizerCallOptions,
+  type TruncationOption,
+  type TruncationStrategy,
+  type Semantics,
+} from './tokenizers/index.js';
