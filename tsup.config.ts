@@ -20,6 +20,8 @@ const browserFs = {
 export default defineConfig([
   // Node: ESM + CJS + types; local folders are read through a lazily imported node-fs chunk.
   { ...shared, format: ['esm', 'cjs'], dts: true, splitting: true, platform: 'node' },
+  // The `deberta` command.
+  { ...shared, entry: { cli: 'src/cli.ts' }, format: ['esm'], platform: 'node', splitting: false },
   // Browsers and bundlers (`browser` export condition): one ESM file, fetch only.
   { ...shared, format: ['esm'], outDir: 'dist/browser', platform: 'browser', splitting: false, esbuildPlugins: [browserFs] },
 ]);

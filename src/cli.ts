@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+// The `deberta` command: one pipeline call from the shell. Node only.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DebertaError } from './errors.js';
+import { pipeline, TASKS, type PipelineOptions, type Task } from './pipelines/pipeline.js';
+import type { LoadProgress } from './io/source.js';
+
+const EXAMPLE_MODEL = fileURLToPath(new URL('../examples/deberta-v3-tiny-mlm', import.meta.url));
+
+const COMMON = `Common options:
+  --model <folder|url|hub-id>   checkpoint with config.json, weights and tokenizer files
+  --revision <rev>              Hub branch, tag or commit (default main)
+  --hub-url <url>               Hub base URL (default https://huggingface.co)
+  --semantics slow|fast         tokenizer behaviour where both spm.model and tokenizer.json exist
+  --batch-size <n>              sequences per forward pass (default 8)
+  --json                        print JSON instead of text
+  -h, --help                    this help`;
+
+const HELP: Record<string, string> = {
+  'fill-mask': `deberta fill-mask [options] <text with [MASK]>...
+Proposes tokens for each [MASK].
+  --top-k <n>          proposals per mask (default 5)
+  --targets <a,b,...>  only score these tokens
+  --decoder emd        use microsoft's Enhanced Mask Decoder (needs position embeddings in the checkpoint)
+Default model: the tiny random-weight example in examples/ (its predictions are meaningless).`,
+  'text-classification': `deberta text-classification [options] <text>...
+Labels a text (or a pair, with --pair).
+  --pair <text>                 second text of a pair (e.g. an NLI hypothesis)
+  --top-k <n|all>               labels to show (default: the best one)
+  --function softmax|sigmoid|none`,
+  'zero-shot-classification': `deberta zero-shot-classification --labels <a,b,...> [options] <text>...
+Scores candidate labels with an NLI model.
+  --labels <a,b,...>   candidate labels (required)
+  --template <text>    hypothesis template with {} (default "This example is {}.")
+  --multi-label        score each label on its own`,
+  'token-classification': `deberta token-classification [options] <text>...
+Tags tokens (NER and the like).
+  --aggregation none|simple|first|average|max   (default simple)
+  --ignore-labels <a,b,...>                     (default O)`,
+  'question-answering': `deberta question-answering --question <q> [options] <context>
+Extracts the answer span from a context.
+  --question <text>        the question (required)
+  --top-k <n>              answers to show (default 1)
+  --max-answer-len <n>     longest answer in tokens (default 15)
+  --handle-impossible      allow "no answer"`,
+  'feature-extraction': `deberta feature-extraction [options] <text>...
+Prints hidden states (or pooled sentence vectors).
+  --pooling none|mean|cls  (default mean)
+  --normalize              L2-normalise the vectors`,
+};
+
+function usage(): string {
+  return `Usage: deberta <task> [--model <folder|url|hub-id>] [options] <text...>
+Tasks: ${TASKS.join(', ')}
+Run 'deberta <task> --help' for a task's options.
+
+${COMMON}`;
+}
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got "${v}"`);
+  return n;
+}
+
+function list(v: string | undefined): string[] | undefined {
+  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** A progress bar on stderr while files download; only on a terminal. */
+function progressBar(): ((p: LoadProgress) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return ({ file, loaded, total }) => {
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    const width = 30;
+    const frac = total ? loaded / total : 0;
+    const bar = total ? '#'.repeat(Math.round(frac * width)).padEnd(width, '.') : '';
+    process.stderr.write(`\r${file} ${bar} ${mb(loaded)}${total ? `/${mb(total)}` : ''} MB`);
+    if (total !== undefined && loaded >= total) process.stderr.write('\n');
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [task, ...rest] = argv;
+  if (task === undefined || task === '-h' || task === '--help') {
+    process.stdout.write(usage() + '\n');
+    return task === undefined ? 1 : 0;
+  }
+  if (!(TASKS as readonly string[]).includes(task)) throw new UsageError(`unknown task "${task}"; tasks: ${TASKS.join(', ')}`);
+  const canonical = task === 'sentiment-analysis' ? 'text-classification' : task === 'ner' ? 'token-classification' : task;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      model: { type: 'string' }, revision: { type: 'string' }, 'hub-url': { type: 'string' }, semantics: { type: 'string' },
+      'batch-size': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'top-k': { type: 'string' }, targets: { type: 'string' }, decoder: { type: 'string' }, pair: { type: 'string' },
+      function: { type: 'string' }, labels: { type: 'string' }, template: { type: 'string' }, 'multi-label': { type: 'boolean' },
+      aggregation: { type: 'string' }, 'ignore-labels': { type: 'string' }, question: { type: 'string' },
+      'max-answer-len': { type: 'string' }, 'handle-impossible': { type: 'boolean' }, pooling: { type: 'string' },
+      normalize: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${HELP[canonical]}\n\n${COMMON}\n`);
+    return 0;
+  }
+  if (values.semantics !== undefined && values.semantics !== 'slow' && values.semantics !== 'fast') {
+    throw new UsageError(`--semantics must be slow or fast, got "${values.semantics}"`);
+  }
+  const model = values.model ?? (canonical === 'fill-mask' || canonical === 'feature-extraction' ? EXAMPLE_MODEL : undefined);
+  if (model === undefined) throw new UsageError(`${task} needs --model <folder|url|hub-id> (a checkpoint with the ${task} head)`);
+  if (model === EXAMPLE_MODEL && !existsSync(EXAMPLE_MODEL)) throw new UsageError('no --model given and the example model is not installed here');
+  const texts = positionals;
+  if (texts.length === 0) throw new UsageError(`${task}: give at least one text (see deberta ${task} --help)`);
+  const options: PipelineOptions = {
+    revision: values.revision,
+    hubUrl: values['hub-url'],
+    semantics: values.semantics as 'slow' | 'fast' | undefined,
+    onProgress: progressBar(),
+  };
+  const batchSize = positiveInt('batch-size', values['batch-size']);
+  const topKRaw = values['top-k'];
+  let result: unknown;
+  switch (canonical as Task) {
+    case 'fill-mask': {
+      const fill = await pipeline('fill-mask', model, options);
+      const decoder = values.decoder as 'emd' | 'standard' | undefined;
+      result = await fill(texts, { topK: positiveInt('top-k', topKRaw), targets: list(values.targets), decoder, batchSize });
+      break;
+    }
+    case 'text-classification': {
+      const clf = await pipeline('text-classification', model, options);
+      const inputs = values.pair !== undefined ? texts.map((text) => ({ text, textPair: values.pair! })) : texts;
+      const fn = values.function as 'softmax' | 'sigmoid' | 'none' | undefined;
+      const topK = topKRaw === undefined ? 1 : topKRaw === 'all' ? null : positiveInt('top-k', topKRaw);
+      result = await clf(inputs, { topK, functionToApply: fn, batchSize });
+      break;
+    }
+    case 'zero-shot-classification': {
+      const labels = list(values.labels);
+      if (!labels || labels.length === 0) throw new UsageError('zero-shot-classification needs --labels a,b,c');
+      const zs = await pipeline('zero-shot-classification', model, options);
+      result = await zs(texts, labels, { hypothesisTemplate: values.template, multiLabel: values['multi-label'], batchSize });
+      break;
+    }
+    case 'token-classification': {
+      const ner = await pipeline('token-classification', model, options);
+      const aggregationStrategy = (values.aggregation ?? 'simple') as 'none' | 'simple' | 'first' | 'average' | 'max';
+      result = await ner(texts, { aggregationStrategy, ignoreLabels: list(values['ignore-labels']), batchSize });
+      break;
+    }
+    case 'question-answering': {
+      if (values.question === undefined) throw new UsageError('question-answering needs --question "..."');
+      const qa = await pipeline('question-answering', model, options);
+      result = await qa(texts.map((context) => ({ question: values.question!, context })), {
+        topK: positiveInt('top-k', topKRaw),
+        maxAnswerLen: positiveInt('max-answer-len', values['max-answer-len']),
+        handleImpossibleAnswer: values['handle-impossible'],
+        batchSize,
+      });
+      break;
+    }
+    case 'feature-extraction': {
+      const fe = await pipeline('feature-extraction', model, options);
+      const pooling = (values.pooling ?? 'mean') as 'none' | 'mean' | 'cls';
+      const t = await fe(texts, { pooling, normalize: values.normalize, batchSize });
+      result = t.toArray();
+      break;
+    }
+  }
+  process.stdout.write((values.json ? JSON.stringify(result) : render(canonical, texts, result)) + '\n');
+  return 0;
+}
+
+/** Human-readable output: one block per input text. */
+function render(task: string, texts: string[], result: unknown): string {
+  const perText = result as unknown[];
+  const fmt = (x: number) => x.toFixed(4);
+  return texts.map((text, i) => {
+    const r = perText[i] as never;
+    const lines: string[] = [texts.length > 1 || task !== 'question-answering' ? `> ${text}` : `> ${text}`];
+    if (task === 'fill-mask') {
+      const masks: Array<Array<{ score: number; tokenStr: string; sequence: string }>> = Array.isArray((r as unknown[])[0]) ? r : [r];
+      masks.forEach((m, j) => {
+        if (masks.length > 1) lines.push(`  mask ${j + 1}:`);
+        for (const p of m) lines.push(`  ${fmt(p.score)}  ${JSON.stringify(p.tokenStr)}  ${p.sequence}`);
+      });
+    } else if (task === 'text-classification') {
+      const labels: Array<{ label: string; score: number }> = Array.isArray(r) ? r : [r];
+      for (const l of labels) lines.push(`  ${fmt(l.score)}  ${l.label}`);
+    } else if (task === 'zero-shot-classification') {
+      const z = r as { labels: string[]; scores: number[] };
+      z.labels.forEach((l, j) => lines.push(`  ${fmt(z.scores[j])}  ${l}`));
+    } else if (task === 'token-classification') {
+      const ents = r as Array<{ entityGroup?: string; entity?: string; score: number; word: string; start: number; end: number }>;
+      if (ents.length === 0) lines.push('  (no entities)');
+      for (const e of ents) lines.push(`  ${fmt(e.score)}  ${e.entityGroup ?? e.entity}  ${JSON.stringify(e.word)} [${e.start}, ${e.end})`);
+    } else if (task === 'question-answering') {
+      const answers: Array<{ score: number; answer: string; start: number; end: number }> = Array.isArray(r) ? r : [r];
+      for (const a of answers) lines.push(`  ${fmt(a.score)}  ${JSON.stringify(a.answer)} [${a.start}, ${a.end})`);
+    } else {
+      const v = r as number[] | number[][];
+      lines.push(`  ${Array.isArray(v[0]) ? `[${v.length} tokens x ${(v[0] as number[]).length}]` : `[${v.length}] ${(v as number[]).slice(0, 6).map(fmt).join(' ')} ...`}`);
+    }
+    return lines.join('\n');
+  }).join('\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    const err = e as Error;
+    const known = err instanceof DebertaError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`deberta: ${known ? err.message : `${err.name}: ${err.message}`}\n`);
+    process.exitCode = 1;
+  },
+);
