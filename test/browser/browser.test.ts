@@ -97,4 +97,35 @@ describe('browser bundle in headless Chromium', () => {
     expect(maxAbsDiff(Float32Array.from(got.data), expected.last_hidden_state)).toBeLessThan(1e-4);
     expect(got.missing).toMatch(/WeightsError: .*config\.json/);
   });
+
+  it('tokenizes, runs the model and a fill-mask pipeline by URL, equal to the fixtures and to Node', async () => {
+    const text = 'Paris is the [MASK] of France.';
+    const got = await page.evaluate(async ({ modelUrl, text }) => {
+      const { AutoTokenizer, DebertaModel, pipeline } = (window as unknown as { deberta: typeof import('../../src/index.js') }).deberta;
+      const tokenizer = await AutoTokenizer.fromPretrained(modelUrl);
+      const enc = tokenizer(text);
+      const model = await DebertaModel.fromPretrained(modelUrl);
+      const out = await model.forward(enc);
+      const fill = await pipeline('fill-mask', modelUrl);
+      return { ids: enc.inputIds[0], hidden: Array.from(out.lastHiddenState.data), fill: await fill(text) };
+    }, { modelUrl: `${server.url}/examples/deberta-v3-tiny-mlm`, text });
+    const { AutoTokenizer, pipeline } = await import('../../src/index.js');
+    const dir = join(ROOT, 'examples', 'deberta-v3-tiny-mlm');
+    const tokenizer = await AutoTokenizer.fromPretrained(dir);
+    const enc = tokenizer(text);
+    expect(got.ids).toEqual(enc.inputIds[0]);
+    const node = await (await DebertaModel.fromPretrained(dir)).forward(enc);
+    expect(maxAbsDiff(Float32Array.from(got.hidden), Array.from(node.lastHiddenState.data))).toBeLessThanOrEqual(1e-6);
+    // transformers' fill-mask output for this text and model (pipeline fixture fill-mask/en-default)
+    const cases = readJsonFile<{ cases: Array<{ id: string; output: Array<{ score: number; token: number; token_str: string; sequence: string }> }> }>(
+      join(FIXTURES, 'pipelines', 'cases.json'),
+    ).cases;
+    const want = cases.find((c) => c.id === 'fill-mask/en-default')!.output;
+    expect(got.fill.map((r: { token: number }) => r.token)).toEqual(want.map((r) => r.token));
+    expect(got.fill.map((r: { sequence: string }) => r.sequence)).toEqual(want.map((r) => r.sequence));
+    got.fill.forEach((r: { score: number }, i: number) => expect(Math.abs(r.score - want[i].score)).toBeLessThan(1e-4));
+    const nodeFill = (await (await pipeline('fill-mask', dir))(text)) as Array<{ score: number }>;
+    expect(got.fill.map((r: { score?: number }) => ({ ...r, score: 0 }))).toEqual(nodeFill.map((r) => ({ ...r, score: 0 })));
+    got.fill.forEach((r: { score: number }, i: number) => expect(Math.abs(r.score - nodeFill[i].score)).toBeLessThanOrEqual(1e-6));
+  });
 });
