@@ -107,7 +107,7 @@ describe('browser bundle in headless Chromium', () => {
       const model = await DebertaModel.fromPretrained(modelUrl);
       const out = await model.forward(enc);
       const fill = await pipeline('fill-mask', modelUrl);
-      return { ids: enc.inputIds[0], hidden: Array.from(out.lastHiddenState.data), fill: await fill(text) };
+      return { ids: enc.inputIds[0], hidden: Array.from(out.lastHiddenState.data), fill: (await fill(text)) as Array<{ score: number; token: number; tokenStr: string; sequence: string }> };
     }, { modelUrl: `${server.url}/examples/deberta-v3-tiny-mlm`, text });
     const { AutoTokenizer, pipeline } = await import('../../src/index.js');
     const dir = join(ROOT, 'examples', 'deberta-v3-tiny-mlm');
@@ -121,11 +121,11 @@ describe('browser bundle in headless Chromium', () => {
       join(FIXTURES, 'pipelines', 'cases.json'),
     ).cases;
     const want = cases.find((c) => c.id === 'fill-mask/en-default')!.output;
-    expect(got.fill.map((r: { token: number }) => r.token)).toEqual(want.map((r) => r.token));
-    expect(got.fill.map((r: { sequence: string }) => r.sequence)).toEqual(want.map((r) => r.sequence));
-    got.fill.forEach((r: { score: number }, i: number) => expect(Math.abs(r.score - want[i].score)).toBeLessThan(1e-4));
+    expect(got.fill.map((r) => r.token)).toEqual(want.map((r) => r.token));
+    expect(got.fill.map((r) => r.sequence)).toEqual(want.map((r) => r.sequence));
+    got.fill.forEach((r, i) => expect(Math.abs(r.score - want[i].score)).toBeLessThan(1e-4));
     const nodeFill = (await (await pipeline('fill-mask', dir))(text)) as Array<{ score: number }>;
-    expect(got.fill.map((r: { score?: number }) => ({ ...r, score: 0 }))).toEqual(nodeFill.map((r) => ({ ...r, score: 0 })));
-    got.fill.forEach((r: { score: number }, i: number) => expect(Math.abs(r.score - nodeFill[i].score)).toBeLessThanOrEqual(1e-6));
+    expect(got.fill.map((r) => ({ ...r, score: 0 }))).toEqual(nodeFill.map((r) => ({ ...r, score: 0 })));
+    got.fill.forEach((r, i) => expect(Math.abs(r.score - nodeFill[i].score)).toBeLessThanOrEqual(1e-6));
   });
 });
