@@ -121,6 +121,8 @@ export function fastSpmPipeline(spm: SpmModel, cfg: HfTokenizerConfig): FastPipe
   const pre: PreTokenizer[] = [];
   if (cfg.splitByPunct) pre.push(new PunctuationPreTokenizer());
   pre.push(new MetaspacePreTokenizer('\u2581', 'always', true));
+  // The converter hands the float32 scores to Rust directly (no JSON round trip), so they stay exact here,
+  // unlike scores read from a tokenizer.json (see serde-float.ts).
   const model = new UnigramModel(spm.pieces, spm.scores, { unkId: spm.trainer.unkId, byteFallback: false });
   return new FastPipeline({
     normalizer: new SequenceNormalizer(normalizers),

@@ -32,6 +32,7 @@ import {
   type PrependScheme,
   type PreTokenizer,
 } from './pre-tokenizers.js';
+import { serdeJsonF64 } from './serde-float.js';
 import { UnigramModel } from './unigram.js';
 
 type Json = Record<string, unknown>;
@@ -168,7 +169,8 @@ function model(v: unknown, path: string, byteLevel: boolean): WordModel {
     vocab.forEach((entry, i) => {
       const e = arr(entry, `${path}.vocab[${i}]`);
       pieces[i] = str(e[0], `${path}.vocab[${i}][0]`);
-      scores[i] = num(e[1], `${path}.vocab[${i}][1]`);
+      // Scores as the Rust library reads them (see serde-float.ts), so near-ties break the same way.
+      scores[i] = serdeJsonF64(num(e[1], `${path}.vocab[${i}][1]`));
     });
     if (o.unk_id === null || o.unk_id === undefined) fail(`${path}.unk_id`, 'a Unigram model without unk_id is not supported');
     const unkId = int(o.unk_id, `${path}.unk_id`);
