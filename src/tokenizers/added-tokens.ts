@@ -40,6 +40,8 @@ const wordChar = /[\p{L}\p{N}\p{M}\p{Pc}]/u;
  */
 export class AddedTokenMatcher {
   private readonly byFirstUnit = new Map<number, AddedToken[]>();
+  /** 1 for code units that start some pattern: a cheap filter before the map lookup. */
+  private readonly firstUnits = new Uint8Array(0x10000);
   private readonly patterns = new Map<AddedToken, string>();
 
   /**
@@ -58,6 +60,7 @@ export class AddedTokenMatcher {
       const list = this.byFirstUnit.get(p.charCodeAt(0)) ?? [];
       list.push(t);
       this.byFirstUnit.set(p.charCodeAt(0), list);
+      this.firstUnits[p.charCodeAt(0)] = 1;
     }
     for (const list of this.byFirstUnit.values()) {
       list.sort((x, y) => (this.patterns.get(y) ?? '').length - (this.patterns.get(x) ?? '').length);
@@ -72,7 +75,16 @@ export class AddedTokenMatcher {
   split(text: string, start: number, end: number, onPiece: SplitCallback): void {
     let last = start;
     let i = start;
+    if (this.patterns.size === 0) {
+      if (start < end) onPiece(start, end, null);
+      return;
+    }
+    const first = this.firstUnits;
     while (i < end) {
+      if (first[text.charCodeAt(i)] === 0) {
+        i++;
+        continue;
+      }
       const list = this.byFirstUnit.get(text.charCodeAt(i));
       let hit: AddedToken | null = null;
       let hitLen = 0;

@@ -93,7 +93,10 @@ async function loadBackend(source: FileSource, semantics: Semantics | undefined,
       semantics === 'slow' ? slowBpeBackend(vocab, merges, cfg) : fastBpePipeline(vocab, merges, cfg),
     );
   }
-  const looked = semantics === 'slow' ? 'spm.model or vocab.json + merges.txt' : 'tokenizer.json, spm.model or vocab.json + merges.txt';
+  const looked =
+    semantics === 'slow'
+      ? "spm.model or vocab.json + merges.txt; semantics 'slow' cannot use tokenizer.json"
+      : 'tokenizer.json, spm.model or vocab.json + merges.txt';
   throw new TokenizerError(`${source.name}: no tokenizer files found (looked for ${looked})`);
 }
 

@@ -1,5 +1,5 @@
 import { TokenizerError } from '../errors.js';
-import type { TokenSink } from './sink.js';
+import { TokenSink } from './sink.js';
 import { PieceTrie } from './trie.js';
 import { PieceType } from './spm-model.js';
 import { utf8Length } from './unicode.js';
@@ -7,6 +7,7 @@ import { utf8Length } from './unicode.js';
 /** Penalty below the lowest piece score given to an unknown character (both references use 10). */
 const UNK_PENALTY = 10;
 const FLT_MIN = 1.1754943508222875e-38;
+const WORD_CACHE_LIMIT = 50_000;
 
 function bytePieceName(b: number): string {
   return `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
@@ -43,6 +44,8 @@ export class UnigramModel {
   private readonly spmUnkScore: number;
   private readonly spmMaxScore: number;
   private readonly rustUnkScore: number;
+  private readonly wordCache = new Map<string, Int32Array>();
+  private readonly cacheSink = new TokenSink();
   // Reused Viterbi buffers.
   private best32 = new Float32Array(0);
   private best64 = new Float64Array(0);
@@ -90,9 +93,27 @@ export class UnigramModel {
     return this.pieces.length;
   }
 
-  /** {@link WordModel} entry point: the Rust Viterbi. */
+  /**
+   * {@link WordModel} entry point: the Rust Viterbi, memoized per word like the Rust library's cache
+   * (words repeat a lot in real text).
+   */
   encodeWord(text: string, start: number, end: number, sink: TokenSink): void {
-    this.encodeRust(text, start, end, sink);
+    const word = start === 0 && end === text.length ? text : text.slice(start, end);
+    let hit = this.wordCache.get(word);
+    if (hit === undefined) {
+      const tmp = this.cacheSink;
+      tmp.clear();
+      this.encodeRust(word, 0, word.length, tmp);
+      hit = new Int32Array(tmp.length * 3);
+      for (let i = 0; i < tmp.length; i++) {
+        hit[3 * i] = tmp.ids[i];
+        hit[3 * i + 1] = tmp.starts[i];
+        hit[3 * i + 2] = tmp.ends[i];
+      }
+      if (this.wordCache.size >= WORD_CACHE_LIMIT) this.wordCache.clear();
+      this.wordCache.set(word, hit);
+    }
+    for (let i = 0; i < hit.length; i += 3) sink.push(hit[i], start + hit[i + 1], start + hit[i + 2]);
   }
 
   idToToken(id: number): string | undefined {
