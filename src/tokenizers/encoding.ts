@@ -8,14 +8,3 @@ export interface Encoding {
   starts: number[];
   ends: number[];
 }
-
-/** An encoding of one text without special tokens. */
-export function plainEncoding(ids: number[], starts: number[], ends: number[]): Encoding {
-  return {
-    ids,
-    typeIds: new Array<number>(ids.length).fill(0),
-    specialMask: new Array<number>(ids.length).fill(0),
-    starts,
-    ends,
-  };
-}

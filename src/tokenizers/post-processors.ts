@@ -82,7 +82,8 @@ export function debertaTemplate(clsId: number, sepId: number): TemplateProcessor
 
 /**
  * `BertProcessing` / `RobertaProcessing`: `CLS A SEP` and `CLS A SEP (SEP) B SEP`. Roberta puts a double
- * separator between the sequences and types everything 0.
+ * separator between the sequences and types everything 0. Roberta's `trim_offsets` is not applied, so
+ * offsets may include a leading space there; DeBERTa files use `TemplateProcessing`.
  */
 export class ClsSepProcessor implements PostProcessor {
   constructor(

@@ -22,25 +22,16 @@ export function serdeJsonF64(x: number): number {
   const intDigits = m[2];
   const fracDigits = m[3] ?? '';
   let exponent = m[4] ? Number(m[4]) : 0;
-  let significand = 0n;
-  let overflowed = false;
-  for (const d of intDigits) {
-    const next = significand * 10n + BigInt(d.charCodeAt(0) - 48);
-    // An integer part that overflows u64 switches serde to another path; shortest reprs never get here.
-    if (next > U64_MAX) return x;
-    significand = next;
+  // serde keeps up to 19-20 digits in a u64 and ignores the rest; `Number` of the digit string rounds the
+  // integer to the nearest double exactly like Rust's `u64 as f64`.
+  let digits = (intDigits + fracDigits).replace(/^0+(?=\d)/, '');
+  exponent -= fracDigits.length;
+  while (digits.length > 19 && BigInt(digits) > U64_MAX) {
+    digits = digits.slice(0, -1);
+    exponent += 1;
   }
-  for (const d of fracDigits) {
-    if (overflowed) break;
-    const next = significand * 10n + BigInt(d.charCodeAt(0) - 48);
-    if (next > U64_MAX) {
-      overflowed = true;
-      break;
-    }
-    significand = next;
-    exponent -= 1;
-  }
-  let f = Number(significand);
+  const significand = Number(digits);
+  let f = significand;
   for (;;) {
     const e = Math.abs(exponent);
     if (e <= 308) {

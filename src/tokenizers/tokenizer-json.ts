@@ -37,7 +37,7 @@ import { UnigramModel } from './unigram.js';
 
 type Json = Record<string, unknown>;
 
-/** Thrown-away context for messages: the JSON path being read. */
+/** Every error names the JSON path it is about. */
 function fail(path: string, problem: string): never {
   throw new TokenizerError(`${path}: ${problem}`);
 }
@@ -81,6 +81,14 @@ function pattern(v: unknown, path: string): { String: string } | { Regex: string
   fail(path, 'expected {"String": ...} or {"Regex": ...}');
 }
 
+function precompiled(b64: string, path: string): Normalizer {
+  try {
+    return new PrecompiledNormalizer(new Charsmap(decodeBase64(b64)));
+  } catch (e) {
+    fail(path, (e as Error).message);
+  }
+}
+
 function normalizer(v: unknown, path: string): Normalizer | null {
   if (v === null || v === undefined) return null;
   const o = obj(v, path);
@@ -92,15 +100,8 @@ function normalizer(v: unknown, path: string): Normalizer | null {
       );
     case 'Strip':
       return new StripNormalizer(bool(o.strip_left, `${path}.strip_left`, true), bool(o.strip_right, `${path}.strip_right`, true));
-    case 'Precompiled': {
-      const b64 = str(o.precompiled_charsmap, `${path}.precompiled_charsmap`);
-      try {
-        return new PrecompiledNormalizer(new Charsmap(decodeBase64(b64)));
-      } catch (e) {
-        fail(`${path}.precompiled_charsmap`, (e as Error).message);
-      }
-    }
-    // falls through (unreachable: fail throws)
+    case 'Precompiled':
+      return precompiled(str(o.precompiled_charsmap, `${path}.precompiled_charsmap`), `${path}.precompiled_charsmap`);
     case 'Replace':
       return new ReplaceNormalizer(pattern(o.pattern, `${path}.pattern`), str(o.content, `${path}.content`));
     case 'Lowercase':
@@ -232,24 +233,26 @@ function templatePieces(v: unknown, path: string): TemplatePiece[] {
   });
 }
 
-function postProcessor(v: unknown, path: string, tokenId: (t: string) => number | undefined): PostProcessor | null {
+function template(o: Json, path: string): PostProcessor {
+  const specials = new Map<string, number[]>();
+  for (const [k, sv] of Object.entries(obj(o.special_tokens, `${path}.special_tokens`))) {
+    const s = obj(sv, `${path}.special_tokens.${k}`);
+    specials.set(k, arr(s.ids, `${path}.special_tokens.${k}.ids`).map((id, i) => int(id, `${path}.special_tokens.${k}.ids[${i}]`)));
+  }
+  try {
+    return new TemplateProcessor(templatePieces(o.single, `${path}.single`), templatePieces(o.pair, `${path}.pair`), specials);
+  } catch (e) {
+    fail(path, (e as Error).message);
+  }
+}
+
+function postProcessor(v: unknown, path: string): PostProcessor | null {
   if (v === null || v === undefined) return null;
   const o = obj(v, path);
   const type = str(o.type, `${path}.type`);
   switch (type) {
-    case 'TemplateProcessing': {
-      const specials = new Map<string, number[]>();
-      for (const [k, sv] of Object.entries(obj(o.special_tokens, `${path}.special_tokens`))) {
-        const s = obj(sv, `${path}.special_tokens.${k}`);
-        specials.set(k, arr(s.ids, `${path}.special_tokens.${k}.ids`).map((id, i) => int(id, `${path}.special_tokens.${k}.ids[${i}]`)));
-      }
-      try {
-        return new TemplateProcessor(templatePieces(o.single, `${path}.single`), templatePieces(o.pair, `${path}.pair`), specials);
-      } catch (e) {
-        fail(path, (e as Error).message);
-      }
-    }
-    // falls through (unreachable)
+    case 'TemplateProcessing':
+      return template(o, path);
     case 'BertProcessing':
     case 'RobertaProcessing': {
       const cls = arr(o.cls, `${path}.cls`);
@@ -257,7 +260,6 @@ function postProcessor(v: unknown, path: string, tokenId: (t: string) => number 
       return new ClsSepProcessor(int(cls[1], `${path}.cls[1]`), int(sep[1], `${path}.sep[1]`), type === 'RobertaProcessing');
     }
     default:
-      void tokenId;
       fail(`${path}.type`, `post-processor ${JSON.stringify(type)} is not supported`);
   }
 }
@@ -307,15 +309,12 @@ function addedTokens(v: unknown, path: string): AddedToken[] {
  */
 export function pipelineFromTokenizerJson(json: unknown): FastPipeline {
   const root = obj(json, 'tokenizer.json');
-  if (root.truncation !== undefined && root.truncation !== null) {
-    // Truncation and padding stored in the file are applied by transformers only when asked; the call
-    // options decide here, so these fields are deliberately ignored.
-  }
+  // `truncation` and `padding` stored in the file are deliberately not applied: as in transformers, the
+  // call options decide.
   const byteLevel = usesByteLevel(root.pre_tokenizer);
   const m = model(root.model, 'model', byteLevel);
   const added = addedTokens(root.added_tokens, 'added_tokens');
-  const tokenId = (t: string): number | undefined => added.find((a) => a.content === t)?.id ?? m.tokenToId(t);
-  const pp = postProcessor(root.post_processor, 'post_processor', tokenId);
+  const pp = postProcessor(root.post_processor, 'post_processor');
   return new FastPipeline({
     normalizer: normalizer(root.normalizer, 'normalizer'),
     preTokenizer: preTokenizer(root.pre_tokenizer, 'pre_tokenizer'),

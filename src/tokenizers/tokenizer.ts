@@ -14,8 +14,8 @@ export type TruncationOption = boolean | TruncationStrategy | 'do_not_truncate';
 export interface TokenizerCallOptions {
   padding?: PaddingOption;
   /**
-   * Defaults to off, except that giving `maxLength` without `truncation` truncates with `'longest_first'`
-   * (transformers does the same, with a warning).
+   * Defaults to off, except that giving `maxLength` without `truncation` and without `padding` truncates
+   * with `'longest_first'` (transformers does the same, with a warning).
    */
   truncation?: TruncationOption;
   /** Length limit for truncation and `padding: 'max_length'`; defaults to `modelMaxLength`. */
@@ -217,7 +217,8 @@ class TokenizerCore {
   private truncationOf(opts: TokenizerCallOptions): TruncationStrategy | null {
     const t = opts.truncation;
     if (t === undefined) {
-      if (opts.maxLength === undefined) return null;
+      const padding = opts.padding ?? false;
+      if (opts.maxLength === undefined || (padding !== false && padding !== 'do_not_pad')) return null;
       if (!this.warnedTruncation) {
         this.warnedTruncation = true;
         console.warn(TRUNCATION_WARNING);

@@ -248,7 +248,6 @@ export class UnigramModel {
   private emit(text: string, start: number, n: number, sink: TokenSink, rust: boolean): void {
     const from = this.from;
     const pick = this.pick;
-    // Collect the path backwards into the tail of `from`'s sibling buffer: reuse a plain array.
     const path: number[] = [];
     for (let t = n; t > 0; t = from[t]) path.push(t);
     const unk = this.unkId;

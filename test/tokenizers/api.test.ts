@@ -94,6 +94,8 @@ describe('calling the tokenizer', () => {
     expect(p.offsets?.[0]).toEqual([[0, 0], [0, 5], [0, 0], [0, 0], [0, 0]]);
     expect(fast('Hello', { padding: 'max_length', maxLength: 8 }).inputIds[0]).toEqual([1, 5365, 2, 0, 0, 0, 0, 0]);
     expect(fast('Hello', { padding: true, padToMultipleOf: 4 }).inputIds[0]).toEqual([1, 5365, 2, 0]);
+    // As in transformers, maxLength with padding (and no truncation option) pads but does not truncate.
+    expect(fast('Hello world!', { padding: 'max_length', maxLength: 3 }).inputIds[0]).toEqual([1, 5365, 447, 300, 2]);
   });
 
   it('truncates pairs like Rust (fast) or transformers Python (slow)', () => {
