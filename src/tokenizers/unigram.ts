@@ -269,7 +269,8 @@ export class UnigramModel {
 
   /**
    * Appends the UTF-8 byte pieces of `text[s..e)`. `whole` gives every byte the span of the whole token
-   * (Rust); otherwise each byte gets the span of its own character (sentencepiece).
+   * (Rust); otherwise, as sentencepiece reports it, the last byte of each character spans the character
+   * and the bytes before it are empty spans at its start.
    */
   private pushBytes(text: string, s: number, e: number, sink: TokenSink, whole: boolean): boolean {
     const bytes = new TextEncoder().encode(text.slice(s, e));
@@ -281,7 +282,7 @@ export class UnigramModel {
       const len = c >= 0xd800 && c < 0xdc00 && i + 1 < e ? 2 : 1;
       const cp = len === 2 ? text.codePointAt(i) ?? c : c;
       const nb = utf8Length(cp);
-      for (let j = 0; j < nb; j++) sink.push(this.byteIds[bytes[k++]], whole ? s : i, whole ? e : i + len);
+      for (let j = 0; j < nb; j++) sink.push(this.byteIds[bytes[k++]], whole ? s : i, whole ? e : j === nb - 1 ? i + len : i);
       i += len;
     }
     return true;
