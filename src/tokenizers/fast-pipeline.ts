@@ -44,6 +44,9 @@ export class FastPipeline implements Backend {
   private readonly normalized: AddedTokenMatcher;
   private readonly addedById = new Map<number, AddedToken>();
   private readonly addedByContent = new Map<string, AddedToken>();
+  /** The string Rust returns for an added token id: normalized-form for tokens matched after normalization. */
+  private readonly addedSpelling = new Map<number, string>();
+  private readonly specialContents = new Set<string>();
   private readonly words: NormString[] = [];
   private readonly wordSink = new TokenSink();
 
@@ -53,6 +56,8 @@ export class FastPipeline implements Backend {
     for (const t of parts.addedTokens) {
       this.addedById.set(t.id, t);
       this.addedByContent.set(t.content, t);
+      this.addedSpelling.set(t.id, t.normalized ? normalizeString(parts.normalizer, t.content) : t.content);
+      if (t.special) this.specialContents.add(t.content);
     }
     this.raw = new AddedTokenMatcher(
       parts.addedTokens.filter((t) => !t.normalized),
@@ -102,21 +107,28 @@ export class FastPipeline implements Backend {
     }
   }
 
+  /**
+   * Like Rust's `id_to_token`: an added token matched on normalized text comes back in its normalized
+   * spelling (e.g. `[unk]` under a Lowercase normalizer).
+   */
   idToToken(id: number): string | undefined {
-    return this.addedById.get(id)?.content ?? this.parts.model.idToToken(id);
+    return this.addedSpelling.get(id) ?? this.parts.model.idToToken(id);
   }
 
   tokenToId(token: string): number | undefined {
     return this.addedByContent.get(token)?.id ?? this.parts.model.tokenToId(token);
   }
 
-  /** Rust `decode`: ids to tokens (unknown ids dropped), special added tokens optionally skipped, decoder. */
+  /**
+   * Rust `decode`: ids to token strings (unknown ids dropped), strings spelled like a special token
+   * optionally skipped (so a normalized spelling such as `[unk]` is kept, as in Rust), then the decoder.
+   */
   decode(ids: readonly number[], skipSpecialTokens: boolean): string {
     const tokens: string[] = [];
     for (const id of ids) {
       const t = this.idToToken(id);
       if (t === undefined) continue;
-      if (skipSpecialTokens && this.addedById.get(id)?.special) continue;
+      if (skipSpecialTokens && this.specialContents.has(t)) continue;
       tokens.push(t);
     }
     return runDecoder(this.parts.decoder, tokens);

@@ -180,9 +180,11 @@ export class LowercaseNormalizer implements Normalizer {
 }
 
 /**
- * `NFC` / `NFD` / `NFKC` / `NFKD` via `String.prototype.normalize`, applied per grapheme cluster so
- * alignments stay local. The text matches Rust's; offsets inside a cluster whose length changes are
- * attributed like the Precompiled normalizer's, which can differ from Rust's per-char attribution.
+ * `NFC` / `NFD` / `NFKC` / `NFKD` via `String.prototype.normalize`. The text is cut before each ASCII
+ * character (ASCII never composes with what precedes it), so every chunk normalizes exactly as inside the
+ * whole string. A chunk that changes is edited per grapheme cluster when that gives the same text, else as
+ * a whole; the text always equals Rust's, but offsets inside a changed cluster are attributed like the
+ * Precompiled normalizer's, which can differ from Rust's per-character attribution.
  */
 export class UnicodeNormalizer implements Normalizer {
   constructor(private readonly form: 'NFC' | 'NFD' | 'NFKC' | 'NFKD') {}
@@ -190,11 +192,30 @@ export class UnicodeNormalizer implements Normalizer {
     const text = ns.text;
     if (text.normalize(this.form) === text) return ns;
     const script = new EditScript();
-    for (let i = 0; i < text.length; ) {
-      const g = graphemeEnd(text, i, text.length);
-      const piece = text.slice(i, g);
-      script.replace(countCodePoints(text, i, g), piece.normalize(this.form));
-      i = g;
+    let i = 0;
+    while (i < text.length) {
+      let j = i + 1;
+      while (j < text.length && text.charCodeAt(j) >= 0x80) j++;
+      const chunk = text.slice(i, j);
+      const normalized = chunk.normalize(this.form);
+      if (normalized === chunk) {
+        for (let k = i; k < j; ) {
+          const cp = text.codePointAt(k) as number;
+          script.push(cp, 0);
+          k += cp > 0xffff ? 2 : 1;
+        }
+      } else {
+        const clusters: Array<[number, number, string]> = [];
+        for (let k = i; k < j; ) {
+          const g = graphemeEnd(text, k, j);
+          clusters.push([k, g, text.slice(k, g).normalize(this.form)]);
+          k = g;
+        }
+        if (clusters.map((c) => c[2]).join('') === normalized) {
+          for (const [a, b, n] of clusters) script.replace(countCodePoints(text, a, b), n);
+        } else script.replace(countCodePoints(text, i, j), normalized);
+      }
+      i = j;
     }
     return ns.transform(script, 0);
   }
