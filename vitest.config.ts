@@ -1,9 +1,29 @@
+import { spawnSync } from 'node:child_process';
 import { defineConfig } from 'vitest/config';
 
+// Node 20 runs relaxed SIMD only behind this flag; newer engines have it on (and may drop the flag).
+const RELAXED = '--experimental-wasm-relaxed-simd';
+const execArgv = spawnSync(process.execPath, [RELAXED, '-e', '0']).status === 0 ? [RELAXED] : [];
+
+/** Tests that run no kernels (or only compare the browser bundle), run in one project. */
+const KERNEL_FREE = ['test/{io,tokenizers,browser}/**', 'node_modules/**'];
+
+// The whole suite runs on each kernel backend: `wasm` (the default: SIMD with relaxed-SIMD FMA),
+// `wasm-simd` (plain SIMD, what engines without relaxed SIMD get) and `js` (the reference kernels).
+// Kernel-free tests (tokenizers, io formats, the browser bundle) run once, in `wasm`.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    poolOptions: { forks: { execArgv }, threads: { execArgv } },
+    projects: [
+      { extends: true, test: { name: 'wasm', setupFiles: ['test/tensor/backend-wasm.setup.ts'] } },
+      {
+        extends: true,
+        test: { name: 'wasm-simd', exclude: KERNEL_FREE, setupFiles: ['test/tensor/backend-wasm-simd.setup.ts'] },
+      },
+      { extends: true, test: { name: 'js', exclude: KERNEL_FREE, setupFiles: ['test/tensor/backend-js.setup.ts'] } },
+    ],
   },
 });

@@ -1,4 +1,4 @@
-import { kernels } from '../tensor/kernels.js';
+import { kernels, type PackedMatrix } from '../tensor/kernels.js';
 import type { DebertaConfig } from './config.js';
 import { Linear } from './linear.js';
 import type { RelativeIndex } from './relative-position.js';
@@ -28,7 +28,8 @@ export interface AttentionInput {
  *   score = (Q Kᵀ + c2p + p2c) / sqrt(d · (1 + #terms))
  *   c2p[i, j] = Q_i · posK[c2pIndex[i, j]]       p2c[i, j] = K_j · posQ[p2cIndex[j, i]]
  *
- * q, k, v: [batch, length, heads·d]; posK, posQ: [rows, heads·d] or null. Returns context [batch, length, heads·d].
+ * q, k, v: [batch, length, heads·d]; posK, posQ: [rows, heads·d] or null, the model's cached projections
+ * (their per-head packing is cached too, so they must not change afterwards). Returns context [batch, length, heads·d].
  */
 export function disentangledAttention(
   q: Float32Array,
@@ -40,43 +41,43 @@ export function disentangledAttention(
   heads: number,
   headSize: number,
   scaleFactor: number,
-  { batch, length: L, mask }: AttentionInput,
+  { batch, length, mask }: AttentionInput,
 ): Float32Array {
   const K = kernels();
-  const A = heads * headSize;
-  const invScale = 1 / Math.sqrt(headSize * scaleFactor);
-  // Scaling q once scales both Q Kᵀ and c2p; p2c is scaled in its gather.
-  const qs = new Float32Array(q.length);
-  for (let i = 0; i < q.length; i++) qs[i] = q[i] * invScale;
-  const context = new Float32Array(batch * L * A);
-  const scores = new Float32Array(L * L); // [query, key] of one (batch, head)
-  const rows = index?.rows ?? 0;
-  const rel = new Float32Array(L * rows); // c2p or p2c products of one (batch, head): [L, rows]
-  let kPack: Float32Array = new Float32Array(0);
-  let vPack: Float32Array = new Float32Array(0);
-  for (let h = 0; h < heads; h++) {
-    const posKh = posK && index ? K.packB(posK, headSize, rows, true, h * headSize, A) : null;
-    const posQh = posQ && index ? K.packB(posQ, headSize, rows, true, h * headSize, A) : null;
-    for (let b = 0; b < batch; b++) {
-      const off = b * L * A + h * headSize; // head h of sequence b, rows strided by A
-      const kT = K.packB(k, headSize, L, true, off, A, kPack);
-      kPack = kT.data;
-      K.gemm(L, qs, off, A, kT, scores, 0, L); // [query, key]
-      if (posKh && index) {
-        K.gemm(L, qs, off, A, posKh, rel, 0, rows); // [query, rel]
-        K.addGatheredScores(scores, 0, L, L, rel, 0, rows, index.c2p, 1, false);
-      }
-      if (posQh && index) {
-        K.gemm(L, k, off, A, posQh, rel, 0, rows); // [key, rel]
-        K.addGatheredScores(scores, 0, L, L, rel, 0, rows, index.p2c, invScale, true);
-      }
-      K.maskedSoftmax(scores, 0, L, L, mask, b * L);
-      const vB = K.packB(v, L, headSize, false, off, A, vPack);
-      vPack = vB.data;
-      K.gemm(L, scores, 0, L, vB, context, off, A); // [query, d] into head h's columns
-    }
+  const relative = index === null ? null : {
+    posK: posK && headPacks(posK, heads, headSize, index.rows),
+    posQ: posQ && headPacks(posQ, heads, headSize, index.rows),
+    c2p: index.c2p,
+    p2c: index.p2c,
+  };
+  const scale = 1 / Math.sqrt(headSize * scaleFactor);
+  return K.attention(q, k, v, { batch, length, heads, headSize, scale, mask, relative });
+}
+
+/** Per-head packings of relative projections, keyed by the (cached, unchanging) projection array. */
+const packsOf = new WeakMap<Float32Array, PackedMatrix[]>();
+
+/** Frees the packs of a projection window that is no longer used. */
+function releasePacks(pos: Float32Array | null): void {
+  if (pos === null) return;
+  for (const p of packsOf.get(pos) ?? []) p.dispose?.();
+  packsOf.delete(pos);
+}
+
+/** Sequence lengths whose relative windows stay packed per projector. */
+const MAX_WINDOWS = 4;
+
+/** pos [rows.., heads·d] as one packed Bᵀ [d, rows] per head, packed once per projection window. */
+function headPacks(pos: Float32Array, heads: number, d: number, rows: number): PackedMatrix[] {
+  let packs = packsOf.get(pos);
+  if (packs === undefined || packs.length !== heads || packs[0].n !== rows) {
+    releasePacks(pos);
+    const K = kernels();
+    packs = [];
+    for (let h = 0; h < heads; h++) packs.push(K.packB(pos, d, rows, true, h * d, heads * d));
+    packsOf.set(pos, packs);
   }
-  return context;
+  return packs;
 }
 
 /** Number of relative terms, which sets the score scale sqrt(d · (1 + terms)). */
@@ -90,6 +91,8 @@ export function scaleFactor(config: DebertaConfig): number {
  */
 export class RelativeProjector {
   private cache: { table: Float32Array; posK: Float32Array | null; posQ: Float32Array | null } | null = null;
+  /** Window views by first row, so that each window is one array object (the per-head packs key on it). */
+  private windows = new Map<number, { posK: Float32Array | null; posQ: Float32Array | null }>();
 
   constructor(
     private readonly keyProj: Linear | null,
@@ -106,13 +109,32 @@ export class RelativeProjector {
         posK: this.keyProj && this.keyProj.forward(rel.table, rows),
         posQ: this.queryProj && this.queryProj.forward(rel.table, rows),
       };
+      for (const w of this.windows.values()) {
+        releasePacks(w.posK);
+        releasePacks(w.posQ);
+      }
+      this.windows.clear();
     }
     const { posK, posQ } = this.cache;
     const from = (n: number) => rel.rowStart * n;
-    return {
-      posK: posK && posK.subarray(from(this.keyProj!.outFeatures)),
-      posQ: posQ && posQ.subarray(from(this.queryProj!.outFeatures)),
-    };
+    let window = this.windows.get(rel.rowStart);
+    if (window === undefined) {
+      window = {
+        posK: posK && posK.subarray(from(this.keyProj!.outFeatures)),
+        posQ: posQ && posQ.subarray(from(this.queryProj!.outFeatures)),
+      };
+      // A few sequence lengths stay packed; older windows release their packs.
+      if (this.windows.size >= MAX_WINDOWS) {
+        const [oldest, old] = this.windows.entries().next().value!;
+        this.windows.delete(oldest);
+        releasePacks(old.posK);
+        releasePacks(old.posQ);
+      }
+    } else {
+      this.windows.delete(rel.rowStart);
+    }
+    this.windows.set(rel.rowStart, window);
+    return window;
   }
 }
 

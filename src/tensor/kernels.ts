@@ -1,17 +1,20 @@
 /**
  * The kernel interface: every hot loop the model runs goes through one {@link Backend}. Model code calls
- * `kernels()`; a faster backend (WebAssembly SIMD, threads) replaces the reference one with
- * {@link setBackend} without touching model code.
+ * `kernels()`; the first call picks the fastest backend the engine supports (WebAssembly SIMD, else plain
+ * TypeScript), and {@link setBackend} replaces it without touching model code.
  */
-import { activate, type Activation } from './js/activations.js';
+import { activate } from './js/activations.js';
+import { attention } from './js/attention.js';
 import { conv1d } from './js/conv1d.js';
 import { add, scaleRows } from './js/elementwise.js';
 import { addGatheredScores, embeddingGather } from './js/gather.js';
 import { layerNorm } from './js/layer-norm.js';
-import { gemm, packB, type PackedMatrix } from './js/matmul.js';
+import { gemm, packB } from './js/matmul.js';
 import { maskedSoftmax } from './js/softmax.js';
+import { createWasmBackend, wasmSimdSupported } from './wasm/backend.js';
 
 export type { Activation } from './js/activations.js';
+export type { AttentionArgs, RelativeTerms } from './js/attention.js';
 export type { PackedMatrix } from './js/matmul.js';
 
 /** The operations a backend provides; see each reference implementation in `tensor/js/` for semantics. */
@@ -27,6 +30,8 @@ export interface Backend {
   embeddingGather: typeof embeddingGather;
   addGatheredScores: typeof addGatheredScores;
   conv1d: typeof conv1d;
+  /** Disentangled self-attention of every sequence and head (see `tensor/js/attention.ts`). */
+  attention: typeof attention;
 }
 
 /** The plain TypeScript kernels: the reference and the fallback of every other backend. */
@@ -42,17 +47,28 @@ export const jsBackend: Backend = {
   embeddingGather,
   addGatheredScores,
   conv1d,
+  attention,
 };
 
-let active: Backend = jsBackend;
+let active: Backend | null = null;
 
-/** The backend in use. */
+/** The backend in use; the first call chooses the default (WebAssembly SIMD when available, else JS). */
 export function kernels(): Backend {
+  active ??= defaultBackend();
   return active;
 }
 
-/** Switches the backend for every model. */
+/** Switches the backend for every model. Weights packed by another backend are repacked on first use. */
 export function setBackend(backend: Backend): void {
   active = backend;
 }
 
+function defaultBackend(): Backend {
+  if (!wasmSimdSupported()) return jsBackend;
+  try {
+    return createWasmBackend();
+  } catch {
+    // e.g. a Content-Security-Policy without 'wasm-unsafe-eval' forbids compiling modules
+    return jsBackend;
+  }
+}

@@ -1,10 +1,16 @@
-// Every kernel against a naive float64 loop written here, on random data and awkward shapes
-// (1, odd sizes, sizes that are not multiples of the 4x4 tile or the 256 K block).
+// Every kernel of every backend against a naive float64 loop written here, on random data and awkward
+// shapes (1, odd sizes, sizes that are not multiples of the register tiles, the panels or the K block).
 import { describe, expect, it } from 'vitest';
-import { jsBackend, type Backend } from '../../src/tensor/kernels.js';
+import { jsBackend, type Backend, type PackedMatrix } from '../../src/tensor/kernels.js';
+import { createWasmBackend, relaxedSimdSupported } from '../../src/tensor/wasm/backend.js';
 import { randomArray, rng } from '../helpers/random.js';
 
-const backends: Backend[] = [jsBackend];
+// The wasm backend with and without relaxed-SIMD FMA (the latter only where the engine has it).
+const backends: Backend[] = [
+  jsBackend,
+  createWasmBackend({ relaxedSimd: false }),
+  ...(relaxedSimdSupported() ? [createWasmBackend({ relaxedSimd: true })] : []),
+];
 
 function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
@@ -29,6 +35,7 @@ function erf64(x: number): number {
 describe.each(backends)('kernels ($name backend) against float64 loops', (K) => {
   const shapes: Array<[number, number, number]> = [
     [1, 1, 1], [1, 7, 3], [3, 5, 2], [4, 4, 4], [5, 9, 13], [17, 33, 6], [8, 300, 9], [2, 513, 31], [33, 64, 65],
+    [6, 256, 8], [7, 257, 16], [9, 600, 17], [2, 3, 24], [11, 40, 7], [1, 1000, 100],
   ];
 
   it.each(shapes)('gemm M=%i K=%i N=%i, B plain and transposed, with bias, strided A and C, accumulate', (M, Kd, N) => {
@@ -202,6 +209,88 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
         expect(Math.abs(out[2 + t * C + o] - s)).toBeLessThan(1e-5);
       }
     }
+  });
+
+  it('packB into a caller-supplied buffer (transient packs) multiplies like a fresh pack', () => {
+    const r = rng(21);
+    const [M, Kd, N] = [5, 19, 11];
+    const b = randomArray(N * Kd, r); // [N, K]
+    const a = randomArray(M * Kd, r);
+    const fresh = new Float32Array(M * N);
+    const reused = new Float32Array(M * N);
+    K.gemm(M, a, 0, Kd, K.packB(b, Kd, N, true), fresh, 0, N);
+    const scratch = new Float32Array(10_000).fill(NaN);
+    K.gemm(M, a, 0, Kd, K.packB(b, Kd, N, true, 0, Kd, scratch), reused, 0, N);
+    expect(maxDiff(reused, fresh)).toBe(0);
+  });
+
+  it.each(backends.map((other) => [other.name, other] as const))('gemm accepts B packed by the %s backend', (_, other) => {
+    const r = rng(23);
+    const [M, Kd, N] = [6, 37, 21];
+    const b = randomArray(Kd * N, r);
+    const a = randomArray(M * Kd, r);
+    const want = new Float32Array(M * N);
+    const got = new Float32Array(M * N);
+    jsBackend.gemm(M, a, 0, Kd, jsBackend.packB(b, Kd, N, false), want, 0, N);
+    K.gemm(M, a, 0, Kd, other.packB(b, Kd, N, false), got, 0, N);
+    expect(maxDiff(got, want)).toBeLessThan(2e-5);
+  });
+
+  it.each<[number, number, number, number, number, boolean, boolean, string]>([
+    // batch, length, heads, d, rows, c2p, p2c, label
+    [1, 1, 1, 4, 3, true, true, 'a single token'],
+    [2, 7, 3, 5, 11, true, true, 'odd head size and length, padding'],
+    [2, 9, 2, 8, 17, true, false, 'c2p only'],
+    [1, 12, 2, 16, 23, false, true, 'p2c only'],
+    [3, 6, 2, 12, 0, false, false, 'no relative terms'],
+    [1, 33, 4, 64, 65, true, true, 'base-like head size'],
+  ])('attention b=%i L=%i heads=%i d=%i rows=%i c2p=%s p2c=%s (%s)', (batch, L, heads, d, rows, c2p, p2c) => {
+    const r = rng(batch * 1000 + L * 10 + d);
+    const A = heads * d;
+    const q = randomArray(batch * L * A, r, 2);
+    const k = randomArray(batch * L * A, r, 2);
+    const v = randomArray(batch * L * A, r);
+    const posK = randomArray(Math.max(rows, 1) * A, r, 2);
+    const posQ = randomArray(Math.max(rows, 1) * A, r, 2);
+    const c2pIdx = Int32Array.from({ length: L * L }, () => Math.floor(r() * rows));
+    const p2cIdx = Int32Array.from({ length: L * L }, () => Math.floor(r() * rows));
+    const mask = Uint8Array.from({ length: batch * L }, (_, t) => (t % L === 0 || r() < 0.7 ? 1 : 0));
+    if (batch > 1) mask[L + 1 < mask.length ? L + 1 : 0] = 0;
+    const scale = 1 / Math.sqrt(d * (1 + +c2p + +p2c));
+    const heads_ = (pos: Float32Array): PackedMatrix[] => Array.from({ length: heads }, (_, h) => K.packB(pos, d, rows, true, h * d, A));
+    const relative = c2p || p2c
+      ? { posK: c2p ? heads_(posK) : null, posQ: p2c ? heads_(posQ) : null, c2p: c2pIdx, p2c: p2cIdx }
+      : null;
+    const got = K.attention(q, k, v, { batch, length: L, heads, headSize: d, scale, mask, relative });
+    const dot = (x: Float32Array, xo: number, y: Float32Array, yo: number) => {
+      let s = 0;
+      for (let t = 0; t < d; t++) s += x[xo + t] * y[yo + t];
+      return s;
+    };
+    const want = new Float64Array(batch * L * A);
+    for (let b = 0; b < batch; b++) {
+      for (let h = 0; h < heads; h++) {
+        const at = (i: number) => (b * L + i) * A + h * d;
+        for (let i = 0; i < L; i++) {
+          const e: number[] = [];
+          for (let j = 0; j < L; j++) {
+            let s = dot(q, at(i), k, at(j));
+            if (c2p) s += dot(q, at(i), posK, c2pIdx[i * L + j] * A + h * d);
+            if (p2c) s += dot(k, at(j), posQ, p2cIdx[j * L + i] * A + h * d);
+            e.push(s * scale);
+          }
+          const keep = (j: number) => mask[b * L + i] !== 0 && mask[b * L + j] !== 0;
+          const max = Math.max(...e.filter((_, j) => keep(j)));
+          const w = e.map((s, j) => (keep(j) ? Math.exp(s - max) : 0));
+          const sum = w.reduce((x, y) => x + y, 0);
+          for (let j = 0; j < L; j++) {
+            if (sum === 0) continue;
+            for (let t = 0; t < d; t++) want[at(i) + t] += (w[j] / sum) * v[at(j) + t];
+          }
+        }
+      }
+    }
+    expect(maxDiff(got, want)).toBeLessThan(2e-5);
   });
 
   it('add and scaleRows', () => {

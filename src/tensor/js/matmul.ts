@@ -14,11 +14,47 @@ const MR = 4;
 /** K block: KC x NR floats of B (4 KiB) stay in L1 while MR rows of A stream past. */
 const KC = 256;
 
-/** B [K, N] packed into ceil(N / NR) panels of [K][NR], zero-padded past N. */
+/**
+ * B [K, N] packed for a backend's gemm: ceil(N / panelWidth) panels of [K][panelWidth], zero-padded past N.
+ * Each backend packs with its own panel width (and may keep the data outside the JS heap, handing out a
+ * view or copy in `data`); a gemm given another backend's packing repacks it once and caches the result.
+ */
 export interface PackedMatrix {
   readonly k: number;
   readonly n: number;
+  /** Columns per panel of `data`. */
+  readonly panelWidth: number;
   readonly data: Float32Array;
+  /** Releases memory held outside the JS heap (wasm memory); the matrix must not be used afterwards. */
+  dispose?(): void;
+}
+
+/** Other backends' packings, repacked for this one on first use. */
+const repacked = new WeakMap<PackedMatrix, PackedMatrix>();
+
+/** `p` in this backend's layout (itself when it already is). */
+export function asJsPacked(p: PackedMatrix): PackedMatrix {
+  if (p.panelWidth === NR) return p;
+  let mine = repacked.get(p);
+  if (mine === undefined) {
+    mine = repack(p, NR);
+    repacked.set(p, mine);
+  }
+  return mine;
+}
+
+/** Converts a packing to panels of `width` columns. */
+export function repack(p: PackedMatrix, width: number): PackedMatrix {
+  const { k, n, panelWidth: w } = p;
+  const src = p.data;
+  const panels = Math.ceil(n / width);
+  const data = new Float32Array(panels * k * width);
+  for (let col = 0; col < n; col++) {
+    const from = Math.floor(col / w) * k * w + (col % w);
+    const to = Math.floor(col / width) * k * width + (col % width);
+    for (let kk = 0; kk < k; kk++) data[to + kk * width] = src[from + kk * w];
+  }
+  return { k, n, panelWidth: width, data };
 }
 
 /**
@@ -55,7 +91,7 @@ export function packB(
       }
     }
   }
-  return { k, n, data };
+  return { k, n, panelWidth: NR, data };
 }
 
 /**
@@ -74,7 +110,7 @@ export function gemm(
   bias: Float32Array | null = null,
   accumulate = false,
 ): void {
-  const { k: K, n: N, data: B } = b;
+  const { k: K, n: N, data: B } = asJsPacked(b);
   const panels = Math.ceil(N / NR);
   // Initialise C once, so every K block can simply accumulate.
   for (let i = 0; i < m; i++) {

@@ -1,0 +1,167 @@
+/**
+ * The attention helpers: panel packing of K and V slices, the c2p/p2c gathers, masked softmax and
+ * scaling. Pointers and strides are in bytes; every function works in place on wasm memory.
+ */
+import { F32, FunctionBuilder, I32, type Local } from './function-builder.js';
+import { ModuleBuilder } from './module-builder.js';
+import { emitExp, v128Locals } from './simd-math.js';
+
+/** Panel width of every packed matrix in the wasm backend (the gemm tile width). */
+export const PANEL = 8;
+
+/** Pushes min(PANEL, n - col0): the real columns of the panel starting at col0. */
+function panelCols(f: FunctionBuilder, n: Local, col0: Local): void {
+  f.i32(PANEL).get(n).get(col0).sub().get(n).get(col0).sub().i32(PANEL).gtS().select();
+}
+
+/**
+ * packT(src, rs, n, k, dst): panels of B[kk, col] = src[col · rs + kk], i.e. B = Sᵀ for S [n, k] with row
+ * stride rs. Columns past n are zero.
+ */
+function packT(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
+  const [src, rs, n, k, dst] = [0, 1, 2, 3, 4];
+  const col0 = f.local(I32), j = f.local(I32), kk = f.local(I32), s = f.local(I32), d = f.local(I32), cols = f.local(I32);
+  f.forLt(col0, () => f.i32(0), n, PANEL, () => {
+    panelCols(f, n, col0);
+    f.tee(cols).i32(PANEL).ltS().if(() => f.get(dst).i32(0).get(k).i32(PANEL * 4).mul().memoryFill());
+    f.forLt(j, () => f.i32(0), cols, 1, () => {
+      f.get(dst).get(j).i32(4).mul().add().set(d);
+      f.get(src).get(col0).get(j).add().get(rs).mul().add().set(s);
+      f.forLt(kk, () => f.i32(0), k, 1, () => {
+        f.get(d).get(s).f32Load().f32Store();
+        f.get(s).i32(4).add().set(s).get(d).i32(PANEL * 4).add().set(d);
+      });
+    });
+    f.get(dst).get(k).i32(PANEL * 4).mul().add().set(dst);
+  });
+  return f;
+}
+
+/** packN(src, rs, k, n, dst): panels of B[kk, col] = src[kk · rs + col] for B [k, n] with row stride rs. */
+function packN(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
+  const [src, rs, k, n, dst] = [0, 1, 2, 3, 4];
+  const col0 = f.local(I32), j = f.local(I32), kk = f.local(I32), s = f.local(I32), d = f.local(I32), cols = f.local(I32);
+  f.forLt(col0, () => f.i32(0), n, PANEL, () => {
+    f.get(src).get(col0).i32(4).mul().add().set(s);
+    f.get(dst).set(d);
+    panelCols(f, n, col0);
+    f.tee(cols).i32(PANEL).eq().if(() => {
+      f.forLt(kk, () => f.i32(0), k, 1, () => {
+        f.get(d).get(s).v128Load().v128Store().get(d).get(s).v128Load(16).v128Store(16);
+        f.get(s).get(rs).add().set(s).get(d).i32(PANEL * 4).add().set(d);
+      });
+    }, () => {
+      f.get(dst).i32(0).get(k).i32(PANEL * 4).mul().memoryFill();
+      f.forLt(kk, () => f.i32(0), k, 1, () => {
+        f.forLt(j, () => f.i32(0), cols, 1, () => {
+          f.get(d).get(j).i32(4).mul().add().get(s).get(j).i32(4).mul().add().f32Load().f32Store();
+        });
+        f.get(s).get(rs).add().set(s).get(d).i32(PANEL * 4).add().set(d);
+      });
+    });
+    f.get(dst).get(k).i32(PANEL * 4).mul().add().set(dst);
+  });
+  return f;
+}
+
+/**
+ * c2p, gatherRows(s, lds, lq, lk, src, ldsrc, idx, scale): s[i, j] += scale · src[i, idx[i · lk + j]].
+ * p2c, gatherCols(same): s[i, j] += scale · src[j, idx[j · lq + i]] (gathered along the key's row, then
+ * transposed).
+ */
+function gather(byKey: boolean): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, F32]);
+  const [s, lds, lq, lk, src, ldsrc, idx, scale] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const i = f.local(I32), j = f.local(I32), row = f.local(I32), sp = f.local(I32), ip = f.local(I32);
+  f.forLt(i, () => f.i32(0), lq, 1, () => {
+    f.get(s).get(i).get(lds).mul().add().set(row);
+    if (byKey) {
+      f.get(src).set(sp);
+      f.get(idx).get(i).i32(4).mul().add().set(ip);
+    } else {
+      f.get(src).get(i).get(ldsrc).mul().add().set(sp);
+      f.get(idx).get(i).get(lk).mul().i32(4).mul().add().set(ip);
+    }
+    f.forLt(j, () => f.i32(0), lk, 1, () => {
+      f.get(row).get(row).f32Load();
+      f.get(sp).get(ip).i32Load().i32(4).mul().add().f32Load().get(scale).f32Mul().f32Add().f32Store();
+      f.get(row).i32(4).add().set(row);
+      if (byKey) f.get(sp).get(ldsrc).add().set(sp).get(ip).get(lq).i32(4).mul().add().set(ip);
+      else f.get(ip).i32(4).add().set(ip);
+    });
+  });
+  return f;
+}
+
+/**
+ * softmax(x, rows, vecs, ld, keep): XSoftmax over rows of `vecs` · 4 columns, `ld` bytes apart. keep is
+ * an i32 lane mask per column (-1 takes part, 0 is masked, as are padding columns); row i is all zero when
+ * keep[i] is 0 or when nothing in it is kept.
+ */
+function softmax(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
+  const [x, rows, vecs, ld, keep] = [0, 1, 2, 3, 4];
+  const i = f.local(I32), j = f.local(I32), row = f.local(I32), p = f.local(I32), kp = f.local(I32);
+  const [mx, v, sum, n, r] = v128Locals(f, 5);
+  const m = f.local(F32);
+  const zeroRow = () => f.get(row).i32(0).get(vecs).i32(16).mul().memoryFill();
+  const sweep = (body: () => void) => {
+    f.get(row).set(p).get(keep).set(kp);
+    f.forLt(j, () => f.i32(0), vecs, 1, () => {
+      body();
+      f.get(p).i32(16).add().set(p).get(kp).i32(16).add().set(kp);
+    });
+  };
+  f.forLt(i, () => f.i32(0), rows, 1, () => {
+    f.get(x).get(i).get(ld).mul().add().set(row);
+    f.get(keep).get(i).i32(4).mul().add().i32Load().eqz().if(zeroRow, () => {
+      f.f32x4Const(-Infinity).set(mx);
+      sweep(() => {
+        f.get(mx).get(p).v128Load().f32x4Const(-Infinity).get(kp).v128Load().v128Bitselect().f32x4Max().set(mx);
+      });
+      f.get(mx).f32x4Extract(0).get(mx).f32x4Extract(1).f32Max().get(mx).f32x4Extract(2).f32Max().get(mx).f32x4Extract(3).f32Max().tee(m);
+      f.f32(-Infinity).f32Eq().if(zeroRow, () => {
+        f.get(m).f32x4Splat().set(mx);
+        f.f32x4Const(0).set(sum);
+        sweep(() => {
+          f.get(p).v128Load().get(mx).f32x4Sub().set(v);
+          f.get(p);
+          emitExp(f, v, [n, r]);
+          f.get(kp).v128Load().v128And().tee(v).v128Store();
+          f.get(sum).get(v).f32x4Add().set(sum);
+        });
+        f.f32(1).get(sum).f32x4Extract(0).get(sum).f32x4Extract(1).f32Add().get(sum).f32x4Extract(2).f32Add().get(sum).f32x4Extract(3).f32Add();
+        f.f32Div().f32x4Splat().set(mx);
+        sweep(() => f.get(p).get(p).v128Load().get(mx).f32x4Mul().v128Store());
+      });
+    });
+  });
+  return f;
+}
+
+/** scale(p, vecs, s): x *= s over vecs · 4 floats. */
+function scale(): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, F32]);
+  const [p, vecs, s] = [0, 1, 2];
+  const j = f.local(I32);
+  const sv = v128Locals(f, 1)[0];
+  f.get(s).f32x4Splat().set(sv);
+  f.forLt(j, () => f.i32(0), vecs, 1, () => {
+    f.get(p).get(p).v128Load().get(sv).f32x4Mul().v128Store().get(p).i32(16).add().set(p);
+  });
+  return f;
+}
+
+/** The module bytes: exports packT, packN, gatherRows, gatherCols, softmax, scale. */
+export function attentionModule(): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder();
+  mod.add('packT', packT());
+  mod.add('packN', packN());
+  mod.add('gatherRows', gather(false));
+  mod.add('gatherCols', gather(true));
+  mod.add('softmax', softmax());
+  mod.add('scale', scale());
+  return mod.bytes();
+}

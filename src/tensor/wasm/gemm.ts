@@ -1,0 +1,86 @@
+/**
+ * The wasm backend's gemm: copies A (and C when accumulating) into scratch memory, runs the SIMD kernel
+ * against B resident in wasm memory, copies C out.
+ */
+import { repack, type PackedMatrix } from '../js/matmul.js';
+import { PANEL } from './attention-module.js';
+import { ScratchLayout } from './heap.js';
+import { copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
+import type { WasmRuntime } from './runtime.js';
+
+/** Packings from elsewhere (the JS backend, another wasm runtime), copied into this runtime on first use. */
+const adopted = new WeakMap<PackedMatrix, WasmPackedMatrix>();
+
+/** Where B is for the kernel: resident at an address, or heap-resident data to copy in for this call. */
+export type BSource = { ptr: number; data: null } | { ptr: 0; data: Float32Array };
+
+/** Locates (adopting if needed) a packed matrix for this runtime. */
+export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
+  if (b instanceof WasmPackedMatrix) {
+    const ptr = b.pointerIn(rt);
+    if (ptr !== null) return { ptr, data: null };
+  } else if (b.panelWidth === PANEL) {
+    return { ptr: 0, data: b.data }; // a transient (or too-large-for-wasm) packing on the JS heap
+  }
+  let mine = adopted.get(b);
+  if (mine === undefined) {
+    const data = b.panelWidth === PANEL ? b.data.slice() : repack(b, PANEL).data;
+    let ptr: number;
+    try {
+      ptr = rt.heap.alloc(data.length * 4);
+    } catch (e) {
+      if (e instanceof RangeError) return { ptr: 0, data };
+      throw e;
+    }
+    rt.heap.f32().set(data, ptr >> 2);
+    mine = new WasmPackedMatrix(b.k, b.n, ptr, rt);
+    adopted.set(b, mine);
+  }
+  return { ptr: mine.pointerIn(rt)!, data: null };
+}
+
+/** C[m, n] = A[m, :] · B (+ bias) (+ C when accumulate), with the reference gemm's arguments. */
+export function wasmGemm(
+  rt: WasmRuntime,
+  m: number,
+  a: Float32Array,
+  aOffset: number,
+  lda: number,
+  b: PackedMatrix,
+  c: Float32Array,
+  cOffset: number,
+  ldc: number,
+  bias: Float32Array | null,
+  accumulate: boolean,
+): void {
+  const { k: K, n: N } = b;
+  if (m === 0 || N === 0) return;
+  if (K === 0) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < N; j++) {
+        const at = cOffset + i * ldc + j;
+        c[at] = (accumulate ? c[at] : 0) + (bias === null ? 0 : bias[j]);
+      }
+    }
+    return;
+  }
+  const src = locateB(rt, b);
+  const np = Math.ceil(N / PANEL) * PANEL;
+  const layout = new ScratchLayout();
+  const aAt = layout.take(m * K * 4);
+  const cAt = layout.take(m * np * 4);
+  const biasAt = bias === null ? -1 : layout.take(np * 4);
+  const bAt = src.data === null ? -1 : layout.take(src.data.length * 4);
+  const base = rt.heap.scratch(layout.size);
+  copyRows(rt, a, aOffset, lda, base + aAt, K, m, K);
+  if (accumulate) copyRows(rt, c, cOffset, ldc, base + cAt, np, m, N);
+  const heap = rt.heap.f32();
+  if (bias !== null) {
+    heap.set(bias.subarray(0, N), (base + biasAt) >> 2);
+    heap.fill(0, ((base + biasAt) >> 2) + N, ((base + biasAt) >> 2) + np);
+  }
+  if (src.data !== null) heap.set(src.data, (base + bAt) >> 2);
+  const bPtr = src.data === null ? src.ptr : base + bAt;
+  rt.gemm(m, K, N, base + aAt, K * 4, bPtr, base + cAt, np * 4, accumulate ? 1 : 0, bias === null ? 0 : base + biasAt);
+  copyRowsOut(rt, base + cAt, np, c, cOffset, ldc, m, N);
+}

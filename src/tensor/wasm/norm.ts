@@ -1,0 +1,32 @@
+/** The wasm backend's LayerNorm and GELU: copy in, run the SIMD kernel, copy out. */
+import { activate as jsActivate, type Activation } from '../js/activations.js';
+import { ScratchLayout } from './heap.js';
+import type { WasmRuntime } from './runtime.js';
+
+export function wasmLayerNorm(
+  rt: WasmRuntime, x: Float32Array, rows: number, cols: number, gamma: Float32Array, beta: Float32Array, eps: number, out: Float32Array,
+): void {
+  const n = rows * cols;
+  if (n === 0) return;
+  const s = new ScratchLayout();
+  const xAt = s.take(n * 4), gAt = s.take(cols * 4), bAt = s.take(cols * 4);
+  const base = rt.heap.scratch(s.size);
+  const f32 = rt.heap.f32();
+  f32.set(x.subarray(0, n), (base + xAt) >> 2);
+  f32.set(gamma.subarray(0, cols), (base + gAt) >> 2);
+  f32.set(beta.subarray(0, cols), (base + bAt) >> 2);
+  rt.layerNorm(base + xAt, rows, cols, base + gAt, base + bAt, eps, base + xAt);
+  out.set(f32.subarray((base + xAt) >> 2, ((base + xAt) >> 2) + n));
+}
+
+export function wasmActivate(rt: WasmRuntime, act: Activation, x: Float32Array, offset = 0, length = x.length - offset): void {
+  if (act !== 'gelu' || length <= 0) {
+    jsActivate(act, x, offset, length);
+    return;
+  }
+  const at = rt.heap.scratch(length * 4 + 64);
+  const f32 = rt.heap.f32();
+  f32.set(x.subarray(offset, offset + length), at >> 2);
+  rt.gelu(at, Math.ceil(length / 4));
+  x.set(f32.subarray(at >> 2, (at >> 2) + length), offset);
+}
