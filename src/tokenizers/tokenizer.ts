@@ -65,7 +65,14 @@ export interface TokenizerSettings {
 /**
  * A DeBERTa tokenizer. Call it like transformers' tokenizers:
  * `tokenizer('text')`, `tokenizer('a', 'b')`, `tokenizer(['t1', 't2'])`, `tokenizer(['a1', 'a2'], ['b1', 'b2'])`,
- * each with optional {@link TokenizerCallOptions}. The result is always batched.
+ * each with optional {@link TokenizerCallOptions}. The result is always batched and can be passed to a
+ * model's `forward` as is.
+ *
+ * Input rules: texts must be strings (anything else throws a `TokenizerError`); the empty string gives just
+ * `[CLS] [SEP]`; a lone surrogate (not valid Unicode, so it has no UTF-8 form) is tokenized as U+FFFD, as
+ * `TextEncoder` and the Rust bindings do, and offsets still index the original string; a sequence longer
+ * than {@link DebertaTokenizer.modelMaxLength} without truncation is returned whole with a one-time
+ * `console.warn`, as transformers does (the model then rejects it; pass `truncation: true` to cut it).
  */
 export interface DebertaTokenizer {
   (text: string | readonly string[], options?: TokenizerCallOptions): BatchEncoding;
