@@ -96,7 +96,9 @@ export async function benchTokenizers(): Promise<void> {
 /** Whether this module is the program's entry (not imported by another bench file). */
 function isEntry(): boolean {
   const self = fileURLToPath(import.meta.url);
-  if (process.argv[1] === self) return true;
+  const entry = process.argv[1] ?? '';
+  if (entry === self) return true;
+  if (!/vite-node(\.mjs)?$/.test(entry)) return false;
   // vite-node keeps the entry out of argv; an importing module shows up as another source frame.
   const frames = (new Error().stack ?? '').split('\n').slice(1);
   return !frames.some((l) => /\.[cm]?[jt]s:\d+:\d+\)?$/.test(l) && !l.includes('node_modules') && !l.includes('node:') && !l.includes(self));

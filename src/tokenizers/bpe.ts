@@ -203,11 +203,15 @@ export class BpeModel {
   }
 
   /**
-   * Merges in place: always the lowest-rank adjacent pair, leftmost on ties (Rust's heap order). Only the
-   * ranks next to a merge change, so each step is one scan for the minimum.
+   * Merges in place: always the lowest-rank adjacent pair, leftmost on ties (Rust's heap order). Short
+   * words rescan their few pair ranks; long ones (a 10,000-byte run without spaces) use a heap.
    */
   private merge(ids: number[], s: number[], e: number[]): void {
     if (ids.length < 2) return;
+    if (ids.length > 64) {
+      this.mergeLong(ids, s, e);
+      return;
+    }
     const ranks: number[] = [];
     for (let i = 0; i + 1 < ids.length; i++) ranks.push(this.rankOf(ids[i], ids[i + 1]));
     for (;;) {
@@ -229,5 +233,93 @@ export class BpeModel {
       if (pos > 0) ranks[pos - 1] = this.rankOf(ids[pos - 1], ids[pos]);
       if (pos < ranks.length) ranks[pos] = this.rankOf(ids[pos], ids[pos + 1]);
     }
+  }
+
+  /** The same merge order with a min-heap of (rank, position) and a linked list of live symbols. */
+  private mergeLong(ids: number[], s: number[], e: number[]): void {
+    const n = ids.length;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    const alive = new Uint8Array(n).fill(1);
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    // Keys rank * 2^32 + position: ordered by rank, then leftmost.
+    const heap = new MinHeap();
+    const SHIFT = 4294967296;
+    for (let i = 0; i + 1 < n; i++) {
+      const r = this.rankOf(ids[i], ids[i + 1]);
+      if (r !== Infinity) heap.push(r * SHIFT + i);
+    }
+    while (heap.size > 0) {
+      const key = heap.pop();
+      const rank = Math.floor(key / SHIFT);
+      const pos = key - rank * SHIFT;
+      const nx = next[pos];
+      // Skip entries made stale by earlier merges.
+      if (!alive[pos] || nx < 0 || this.rankOf(ids[pos], ids[nx]) !== rank) continue;
+      ids[pos] = this.pairResult[this.pair(ids[pos], ids[nx])];
+      e[pos] = e[nx];
+      alive[nx] = 0;
+      next[pos] = next[nx];
+      if (next[nx] >= 0) prev[next[nx]] = pos;
+      const p = prev[pos];
+      if (p >= 0) {
+        const r = this.rankOf(ids[p], ids[pos]);
+        if (r !== Infinity) heap.push(r * SHIFT + p);
+      }
+      if (next[pos] >= 0) {
+        const r = this.rankOf(ids[pos], ids[next[pos]]);
+        if (r !== Infinity) heap.push(r * SHIFT + pos);
+      }
+    }
+    let k = 0;
+    for (let i = 0; i >= 0; i = next[i]) {
+      ids[k] = ids[i];
+      s[k] = s[i];
+      e[k++] = e[i];
+    }
+    ids.length = s.length = e.length = k;
+  }
+}
+
+/** A binary min-heap of numbers. */
+class MinHeap {
+  private data = new Float64Array(64);
+  size = 0;
+
+  push(v: number): void {
+    if (this.size === this.data.length) {
+      const d = new Float64Array(this.size * 2);
+      d.set(this.data);
+      this.data = d;
+    }
+    const a = this.data;
+    let i = this.size++;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent] <= v) break;
+      a[i] = a[parent];
+      i = parent;
+    }
+    a[i] = v;
+  }
+
+  pop(): number {
+    const a = this.data;
+    const top = a[0];
+    const last = a[--this.size];
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= this.size) break;
+      if (c + 1 < this.size && a[c + 1] < a[c]) c++;
+      if (a[c] >= last) break;
+      a[i] = a[c];
+      i = c;
+    }
+    a[i] = last;
+    return top;
   }
 }
