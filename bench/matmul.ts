@@ -1,25 +1,70 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { kernels } from '../src/tensor/kernels.js';
+import { isRelaxedChild, localBackends, relaxedFromChild, report } from './backends.js';
 import { median, timeRuns } from './timing.js';
 
-/** GFLOP/s of the active backend's packed matmul on DeBERTa-base shapes (M x K x N). */
+const SHAPES: Array<[number, number, number]> = [[128, 768, 768], [128, 768, 3072], [128, 3072, 768], [512, 768, 768]];
+
+/**
+ * GFLOP/s of each backend's packed matmul on DeBERTa-base shapes (M x K x N, B a Linear weight packed
+ * once), next to numpy's float32 matmul on one core; plus what packing the weight costs.
+ */
 export function benchMatmul(): void {
-  const K = kernels();
-  console.log(`\n## matmul (${K.name} backend), 1 thread`);
-  for (const [m, k, n] of [[128, 768, 768], [128, 768, 3072], [128, 3072, 768]]) {
-    const a = new Float32Array(m * k).map((_, i) => ((i * 7) % 13) / 13 - 0.5);
-    const w = new Float32Array(n * k).map((_, i) => ((i * 5) % 11) / 11 - 0.5);
-    const packed = K.packB(w, k, n, true);
-    const c = new Float32Array(m * n);
-    const times = timeRuns(() => K.gemm(m, a, 0, k, packed, c, 0, n), 3, 7);
-    const ms = median(times);
-    console.log(`${m}x${k}x${n}: median ${ms.toFixed(2)} ms, ${((2 * m * k * n) / ms / 1e6).toFixed(1)} GFLOP/s`);
+  const gflops = new Map<string, number>(); // `${backend} ${shape}` -> GFLOP/s
+  const packing = new Map<string, string>();
+  for (const { name, make } of localBackends()) {
+    const K = make();
+    for (const [m, k, n] of SHAPES) {
+      const shape = `${m}x${k}x${n}`;
+      const a = new Float32Array(m * k).map((_, i) => ((i * 7) % 13) / 13 - 0.5);
+      const w = new Float32Array(n * k).map((_, i) => ((i * 5) % 11) / 11 - 0.5);
+      const bias = new Float32Array(n).fill(0.01);
+      const t0 = performance.now();
+      const packed = K.packB(w, k, n, true);
+      const packMs = performance.now() - t0;
+      const c = new Float32Array(m * n);
+      const slow = name === 'js';
+      const times = timeRuns(() => K.gemm(m, a, 0, k, packed, c, 0, n, bias), slow ? 1 : 3, slow ? 3 : 9);
+      const g = (2 * m * k * n) / median(times) / 1e6;
+      gflops.set(`${name} ${shape}`, g);
+      report(`${name} ${shape}`, g);
+      packing.set(`${name} ${k}x${n}`, `${packMs.toFixed(1)} ms for ${((packed.data.length * 4) / 2 ** 20).toFixed(2)} MiB`);
+      packed.dispose?.();
+    }
   }
-  // numpy on one core, for scale; skipped quietly where python3 or numpy is missing.
+  if (isRelaxedChild) return;
+  for (const [key, value] of relaxedFromChild('matmul')) gflops.set(key, value as number);
+
+  const numpy = numpyGflops();
+  const names = [...new Set([...gflops.keys()].map((key) => key.split(' ')[0]))];
+  console.log('\n## matmul GFLOP/s, 1 thread (C = A·B + bias, B packed once; median of runs)');
+  console.log(`| M x K x N | ${names.join(' | ')} | numpy | best wasm / numpy |`);
+  console.log(`|---|${names.map(() => '---:').join('|')}|---:|---:|`);
+  for (const [m, k, n] of SHAPES) {
+    const shape = `${m}x${k}x${n}`;
+    const cells = names.map((b) => gflops.get(`${b} ${shape}`)?.toFixed(1) ?? '-');
+    const best = Math.max(...names.filter((b) => b.startsWith('wasm')).map((b) => gflops.get(`${b} ${shape}`) ?? 0));
+    const np = numpy.get(shape);
+    console.log(`| ${shape} | ${cells.join(' | ')} | ${np?.toFixed(1) ?? '-'} | ${np ? (best / np).toFixed(2) : '-'} |`);
+  }
+  console.log('\nPacking a weight [N, K] once at load (time, packed size):');
+  for (const [key, value] of packing) console.log(`- ${key}: ${value}`);
+}
+
+/** numpy on one core, for scale; empty where python3 or numpy is missing. */
+function numpyGflops(): Map<string, number> {
+  const out = new Map<string, number>();
   const script = fileURLToPath(new URL('./numpy-matmul.py', import.meta.url));
   const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const py = spawnSync('python3', [script], { env, encoding: 'utf8' });
-  if (py.status === 0) process.stdout.write(py.stdout);
-  else console.log('(numpy reference unavailable: python3 with numpy not found)');
+  const shapes = SHAPES.map((s) => s.join('x')).join(',');
+  const py = spawnSync('python3', [script, shapes], { env, encoding: 'utf8' });
+  if (py.status !== 0) {
+    console.log('(numpy reference unavailable: python3 with numpy not found)');
+    return out;
+  }
+  for (const line of py.stdout.split('\n')) {
+    const m = /^numpy (\S+): median \S+ ms, (\S+) GFLOP\/s/.exec(line);
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
 }

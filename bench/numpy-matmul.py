@@ -1,8 +1,11 @@
-# numpy's float32 matmul on the same shapes as bench/matmul.ts, for scale (run with OMP/OPENBLAS threads = 1).
+# numpy's float32 matmul on the shapes bench/matmul.ts passes ("MxKxN,..."), for scale (run with OMP/OPENBLAS threads = 1).
+import sys
 import time
 import numpy as np
 
-for m, k, n in [(128, 768, 768), (128, 768, 3072), (128, 3072, 768)]:
+shapes = sys.argv[1] if len(sys.argv) > 1 else "128x768x768,128x768x3072,128x3072x768"
+for shape in shapes.split(","):
+    m, k, n = (int(x) for x in shape.split("x"))
     a = np.random.rand(m, k).astype(np.float32)
     b = np.random.rand(k, n).astype(np.float32)
     for _ in range(3):

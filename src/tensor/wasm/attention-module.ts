@@ -14,24 +14,58 @@ function panelCols(f: FunctionBuilder, n: Local, col0: Local): void {
   f.i32(PANEL).get(n).get(col0).sub().get(n).get(col0).sub().i32(PANEL).gtS().select();
 }
 
+const lanes = (...fl: number[]) => fl.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+/** i8x16.shuffle patterns of a 4x4 f32 transpose: interleave pairs of rows, then pairs of pairs. */
+const LO = lanes(0, 4, 1, 5), HI = lanes(2, 6, 3, 7), LO64 = lanes(0, 1, 4, 5), HI64 = lanes(2, 3, 6, 7);
+
 /**
  * packT(src, rs, n, k, dst): panels of B[kk, col] = src[col · rs + kk], i.e. B = Sᵀ for S [n, k] with row
- * stride rs. Columns past n are zero.
+ * stride rs. Columns past n are zero. Whole panels move 4 × 4 blocks through registers (a SIMD
+ * transpose); the ragged last panel and the k mod 4 tail go one float at a time.
  */
 function packT(): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
   const [src, rs, n, k, dst] = [0, 1, 2, 3, 4];
   const col0 = f.local(I32), j = f.local(I32), kk = f.local(I32), s = f.local(I32), d = f.local(I32), cols = f.local(I32);
-  f.forLt(col0, () => f.i32(0), n, PANEL, () => {
-    panelCols(f, n, col0);
-    f.tee(cols).i32(PANEL).ltS().if(() => f.get(dst).i32(0).get(k).i32(PANEL * 4).mul().memoryFill());
+  const k4 = f.local(I32), o = f.local(I32);
+  const rowPtr = Array.from({ length: PANEL }, () => f.local(I32));
+  const r = v128Locals(f, 4), t = v128Locals(f, 4);
+  const scalarColumns = (from: () => void) => {
     f.forLt(j, () => f.i32(0), cols, 1, () => {
-      f.get(dst).get(j).i32(4).mul().add().set(d);
-      f.get(src).get(col0).get(j).add().get(rs).mul().add().set(s);
-      f.forLt(kk, () => f.i32(0), k, 1, () => {
+      f.get(dst).get(j).i32(4).mul().add();
+      from();
+      f.i32(PANEL * 4).mul().add().set(d);
+      f.get(src).get(col0).get(j).add().get(rs).mul().add();
+      from();
+      f.i32(4).mul().add().set(s);
+      f.forLt(kk, from, k, 1, () => {
         f.get(d).get(s).f32Load().f32Store();
         f.get(s).i32(4).add().set(s).get(d).i32(PANEL * 4).add().set(d);
       });
+    });
+  };
+  f.get(k).i32(-4).and().set(k4);
+  f.forLt(col0, () => f.i32(0), n, PANEL, () => {
+    panelCols(f, n, col0);
+    f.tee(cols).i32(PANEL).eq().if(() => {
+      for (let c = 0; c < PANEL; c++) f.get(src).get(col0).i32(c).add().get(rs).mul().add().set(rowPtr[c]);
+      f.get(dst).set(d);
+      f.forLt(o, () => f.i32(0), k4, 4, () => {
+        for (let half = 0; half < 2; half++) {
+          for (let c = 0; c < 4; c++) f.get(rowPtr[4 * half + c]).get(o).i32(4).mul().add().v128Load().set(r[c]);
+          f.get(r[0]).get(r[1]).shuffle(LO).set(t[0]).get(r[0]).get(r[1]).shuffle(HI).set(t[1]);
+          f.get(r[2]).get(r[3]).shuffle(LO).set(t[2]).get(r[2]).get(r[3]).shuffle(HI).set(t[3]);
+          f.get(d).get(t[0]).get(t[2]).shuffle(LO64).v128Store(16 * half);
+          f.get(d).get(t[0]).get(t[2]).shuffle(HI64).v128Store(PANEL * 4 + 16 * half);
+          f.get(d).get(t[1]).get(t[3]).shuffle(LO64).v128Store(2 * PANEL * 4 + 16 * half);
+          f.get(d).get(t[1]).get(t[3]).shuffle(HI64).v128Store(3 * PANEL * 4 + 16 * half);
+        }
+        f.get(d).i32(4 * PANEL * 4).add().set(d);
+      });
+      scalarColumns(() => f.get(k4));
+    }, () => {
+      f.get(dst).i32(0).get(k).i32(PANEL * 4).mul().memoryFill();
+      scalarColumns(() => f.i32(0));
     });
     f.get(dst).get(k).i32(PANEL * 4).mul().add().set(dst);
   });

@@ -14,7 +14,7 @@ import { relaxedSimdSupported, wasmSimdSupported } from './detect.js';
 import { wasmGemm } from './gemm.js';
 import { wasmActivate, wasmLayerNorm } from './norm.js';
 import { packOnHeap, packResident } from './packed.js';
-import { createRuntime } from './runtime.js';
+import { createRuntime, type KernelTimer } from './runtime.js';
 
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
@@ -23,6 +23,8 @@ export interface WasmBackendOptions {
    * true on an engine without it throws.
    */
   relaxedSimd?: boolean;
+  /** Called with the duration of every WebAssembly kernel call (profiling; adds a little overhead per call). */
+  timer?: KernelTimer;
 }
 
 /** Memory held by a wasm backend. */
@@ -50,7 +52,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (!wasmSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly SIMD');
   const relaxed = options.relaxedSimd ?? relaxedSimdSupported();
   if (relaxed && !relaxedSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly relaxed SIMD');
-  const rt = createRuntime(relaxed);
+  const rt = createRuntime(relaxed, options.timer);
   return {
     name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
     relaxedSimd: relaxed,
@@ -72,3 +74,4 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
 }
 
 export { relaxedSimdSupported, wasmSimdSupported };
+export type { KernelTimer };

@@ -32,13 +32,26 @@ export function moduleBytes(relaxedSimd: boolean): Array<Uint8Array<ArrayBuffer>
   return [gemmModule({ mr: 4, nr: 8, kc: KC, fma: relaxedSimd }), attentionModule(), normModule()];
 }
 
-/** Instantiates the kernel modules (synchronously) over a fresh heap. */
-export function createRuntime(relaxedSimd: boolean): WasmRuntime {
+/** Receives the duration of every kernel call, for profiling. */
+export type KernelTimer = (kernel: string, ms: number) => void;
+
+/** Instantiates the kernel modules (synchronously) over a fresh heap; `timer` sees every wasm call. */
+export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer): WasmRuntime {
   const heap = new WasmHeap();
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
   for (const bytes of moduleBytes(relaxedSimd)) {
     Object.assign(exports, new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports);
+  }
+  if (timer !== undefined) {
+    for (const [name, fn] of Object.entries(exports)) {
+      if (typeof fn !== 'function') continue;
+      exports[name] = (...args: number[]) => {
+        const t0 = performance.now();
+        (fn as (...a: number[]) => void)(...args);
+        timer(name, performance.now() - t0);
+      };
+    }
   }
   return { heap, relaxedSimd, ...(exports as unknown as Omit<WasmRuntime, 'heap' | 'relaxedSimd'>) };
 }

@@ -1,0 +1,118 @@
+// The WebAssembly emitter, the generated modules and the heap allocator, below the Backend interface.
+import { describe, expect, it } from 'vitest';
+import { ByteWriter } from '../../src/tensor/wasm/encoding.js';
+import { FunctionBuilder, I32 } from '../../src/tensor/wasm/function-builder.js';
+import { WasmHeap } from '../../src/tensor/wasm/heap.js';
+import { ModuleBuilder } from '../../src/tensor/wasm/module-builder.js';
+import { moduleBytes } from '../../src/tensor/wasm/runtime.js';
+import { createWasmBackend, relaxedSimdSupported, wasmSimdSupported } from '../../src/tensor/wasm/backend.js';
+
+describe('LEB128 and module encoding', () => {
+  it.each([
+    [0, [0x00]], [127, [0x7f]], [128, [0x80, 0x01]], [624485, [0xe5, 0x8e, 0x26]], [0xffffffff, [0xff, 0xff, 0xff, 0xff, 0x0f]],
+  ])('u32 %i', (v, bytes) => {
+    expect(Array.from(new ByteWriter().u32(v).view())).toEqual(bytes);
+  });
+
+  it.each([
+    [0, [0x00]], [63, [0x3f]], [64, [0xc0, 0x00]], [-1, [0x7f]], [-64, [0x40]], [-65, [0xbf, 0x7f]], [-123456, [0xc0, 0xbb, 0x78]],
+    [2147483647, [0xff, 0xff, 0xff, 0xff, 0x07]], [-2147483648, [0x80, 0x80, 0x80, 0x80, 0x78]],
+  ])('s32 %i', (v, bytes) => {
+    expect(Array.from(new ByteWriter().s32(v).view())).toEqual(bytes);
+  });
+
+  it('builds a module that validates and runs (loops, locals, memory)', () => {
+    // sum(p, n): the sum of n i32 at p, via forLt
+    const f = new FunctionBuilder([I32, I32], [I32]);
+    const i = f.local(I32);
+    const s = f.local(I32);
+    f.forLt(i, () => f.i32(0), 1, 1, () => {
+      f.get(s).get(0).get(i).i32(4).mul().add().i32Load().add().set(s);
+    });
+    f.get(s);
+    const mod = new ModuleBuilder();
+    mod.add('sum', f);
+    const bytes = mod.bytes();
+    expect(WebAssembly.validate(bytes)).toBe(true);
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    new Int32Array(memory.buffer).set([5, -2, 40, 1000], 4);
+    const { sum } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as { sum: (p: number, n: number) => number };
+    expect(sum(16, 3)).toBe(43);
+    expect(sum(16, 0)).toBe(0);
+  });
+});
+
+describe('generated kernel modules', () => {
+  it('this engine runs WebAssembly SIMD', () => {
+    expect(wasmSimdSupported()).toBe(true);
+  });
+
+  it.each([false, true])('every module validates and stays under the 4 KB Chromium allows to compile synchronously (relaxed %s)', (relaxed) => {
+    for (const bytes of moduleBytes(relaxed)) {
+      expect(bytes.length).toBeLessThan(4096);
+      if (!relaxed || relaxedSimdSupported()) expect(WebAssembly.validate(bytes)).toBe(true);
+    }
+  });
+
+  it('forcing relaxed SIMD where the engine lacks it is an error, not a silent fallback', () => {
+    if (relaxedSimdSupported()) expect(createWasmBackend({ relaxedSimd: true }).relaxedSimd).toBe(true);
+    else expect(() => createWasmBackend({ relaxedSimd: true })).toThrow(/relaxed SIMD/);
+  });
+});
+
+describe('wasm heap', () => {
+  it('reuses freed blocks, coalesces neighbours and keeps blocks aligned', () => {
+    const heap = new WasmHeap(1);
+    const a = heap.alloc(100);
+    const b = heap.alloc(1000);
+    const c = heap.alloc(10);
+    for (const p of [a, b, c]) expect(p % 64).toBe(0);
+    expect(new Set([a, b, c]).size).toBe(3);
+    heap.free(a);
+    heap.free(b);
+    const d = heap.alloc(1100); // fits only in the coalesced a + b hole
+    expect(d).toBe(a);
+    heap.free(c);
+    heap.free(d);
+    expect(heap.allocatedBytes).toBe(0);
+  });
+
+  it('grows the memory on demand and hands out fresh views after growth', () => {
+    const heap = new WasmHeap(1);
+    const before = heap.f32();
+    const p = heap.alloc(10 << 20);
+    expect(heap.byteLength).toBeGreaterThanOrEqual(p + (10 << 20));
+    expect(before.length).toBe(0); // the old view detached
+    heap.f32()[(p >> 2) + 1000] = 3;
+    expect(heap.f32()[(p >> 2) + 1000]).toBe(3);
+  });
+
+  it('the scratch block is reused across calls and only grows', () => {
+    const heap = new WasmHeap(1);
+    const s1 = heap.scratch(1000);
+    expect(heap.scratch(500)).toBe(s1);
+    const s2 = heap.scratch(100_000);
+    expect(heap.scratch(1000)).toBe(s2);
+  });
+});
+
+describe('wasm backend memory', () => {
+  it('disposing packed matrices returns their memory; repeated calls do not grow the heap', () => {
+    const K = createWasmBackend();
+    const w = new Float32Array(64 * 48).fill(0.5);
+    const base = K.memoryStats().allocatedBytes;
+    const packed = Array.from({ length: 10 }, () => K.packB(w, 64, 48, true));
+    expect(K.memoryStats().allocatedBytes).toBeGreaterThan(base);
+    const a = new Float32Array(33 * 64).fill(1);
+    const c = new Float32Array(33 * 48);
+    K.gemm(33, a, 0, 64, packed[0], c, 0, 48);
+    expect(c[0]).toBe(32);
+    const reserved = K.memoryStats().reservedBytes;
+    const held = K.memoryStats().allocatedBytes;
+    for (let i = 0; i < 50; i++) K.gemm(33, a, 0, 64, packed[i % 10], c, 0, 48);
+    expect(K.memoryStats()).toEqual({ reservedBytes: reserved, allocatedBytes: held });
+    for (const p of packed) p.dispose?.();
+    expect(() => K.gemm(1, a, 0, 64, packed[0], c, 0, 48)).toThrow(/dispose/);
+    expect(K.memoryStats().allocatedBytes).toBeLessThan(held);
+  });
+});
