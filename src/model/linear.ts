@@ -21,6 +21,11 @@ export class Linear {
     return new Linear(null, inFeatures, outFeatures, bias, weight);
   }
 
+  /** Frees the packed weight where it lives outside the JS heap (wasm memory); the layer is unusable afterwards. */
+  dispose(): void {
+    this.weight.dispose?.();
+  }
+
   /** x [rows, in] -> [rows, out]; writes into `out` when given. */
   forward(x: Float32Array, rows: number, out = new Float32Array(rows * this.outFeatures)): Float32Array {
     kernels().gemm(rows, x, 0, this.inFeatures, this.weight, out, 0, this.outFeatures, this.bias);

@@ -138,7 +138,7 @@ function softmax(): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
   const [x, rows, vecs, ld, keep] = [0, 1, 2, 3, 4];
   const i = f.local(I32), j = f.local(I32), row = f.local(I32), p = f.local(I32), kp = f.local(I32);
-  const [mx, v, sum, n, r] = v128Locals(f, 5);
+  const [mx, v, sum, n, r, t] = v128Locals(f, 6);
   const m = f.local(F32);
   const zeroRow = () => f.get(row).i32(0).get(vecs).i32(16).mul().memoryFill();
   const sweep = (body: () => void) => {
@@ -162,8 +162,12 @@ function softmax(): FunctionBuilder {
         sweep(() => {
           f.get(p).v128Load().get(mx).f32x4Sub().set(v);
           f.get(p);
-          emitExp(f, v, [n, r]);
-          f.get(kp).v128Load().v128And().tee(v).v128Store();
+          // Terms below e^-40 of the row maximum are flushed to 0 (invisible in float32 sums): tinier
+          // probabilities would make denormal products in the next matmul, which run several times slower.
+          f.get(v).f32x4Const(-40).f32x4Gt().set(r);
+          f.get(r).get(kp).v128Load().v128And().set(r);
+          emitExp(f, v, [n, t]);
+          f.get(r).v128And().tee(v).v128Store();
           f.get(sum).get(v).f32x4Add().set(sum);
         });
         f.f32(1).get(sum).f32x4Extract(0).get(sum).f32x4Extract(1).f32Add().get(sum).f32x4Extract(2).f32Add().get(sum).f32x4Extract(3).f32Add();

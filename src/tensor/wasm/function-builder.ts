@@ -191,6 +191,7 @@ export class FunctionBuilder {
   f64x2Extract(lane: number): this { this.simd(0x21).code.byte(lane); return this; }
   f32x4Lt(): this { return this.simd(0x43); }
   f32x4Gt(): this { return this.simd(0x44); }
+  f64x2Ge(): this { return this.simd(0x4c); }
   v128And(): this { return this.simd(0x4e); }
   v128Or(): this { return this.simd(0x50); }
   v128Xor(): this { return this.simd(0x51); }

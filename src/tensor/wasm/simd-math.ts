@@ -33,7 +33,8 @@ function factorial(k: number): number {
 /**
  * Coefficients of erf(z) ≈ z · P(z²) / Q(z²) on |z| <= ERF_CLAMP, a rational fit made for this library
  * (Lawson-weighted least squares toward minimax; max error 1.4e-9 in float64). No exp is needed, which
- * makes GELU several times cheaper than erf via exp. Beyond the clamp erf is within 3.5e-8 of ±1.
+ * makes GELU several times cheaper than erf via exp. Beyond the clamp erf is taken as exactly ±1 (it is
+ * within 3.5e-8 of it), so GELU is exactly x far right and 0 far left rather than a tiny slope.
  */
 const ERF_P = [1.1283791804073795, 0.18469075660741985, 0.054260056278240425, 0.0038298054844715292, 0.0003796250823794381, 4.697697330066641e-06, -1.3228760253891636e-08];
 const ERF_Q = [1.0, 0.49701144473876213, 0.11375631986683966, 0.015423126526323782, 0.0013035131175742436, 6.323035608337291e-05];
@@ -46,11 +47,16 @@ const ERF_CLAMP = 3.9;
 export function emitGeluF64(f: FunctionBuilder, h: Local, tmp: [Local, Local, Local]): void {
   const [za, t, sign] = tmp;
   f.get(h).f64x2Const(Math.SQRT1_2).f64x2Mul().tee(za).f64x2Const(-0).v128And().set(sign);
-  f.get(za).f64x2Abs().f64x2Const(ERF_CLAMP).f64x2Min().tee(za).get(za).f64x2Mul().set(t);
+  f.get(za).f64x2Abs().set(za);
+  f.f64x2Const(1); // bitselect's first operand: the saturated value
+  f.get(za).f64x2Const(ERF_CLAMP).f64x2Min().set(t);
+  f.get(t).get(t).f64x2Mul().set(t);
   horner(f, ERF_P, t);
-  f.get(za).f64x2Mul();
+  f.get(za).f64x2Const(ERF_CLAMP).f64x2Min().f64x2Mul();
   horner(f, ERF_Q, t);
-  f.f64x2Div().get(sign).v128Or(); // erf(z), odd
+  f.f64x2Div();
+  f.get(za).f64x2Const(ERF_CLAMP).f64x2Ge().v128Bitselect();
+  f.get(sign).v128Or(); // erf(z), odd
   f.f64x2Const(1).f64x2Add().get(h).f64x2Mul().f64x2Const(0.5).f64x2Mul();
 }
 
