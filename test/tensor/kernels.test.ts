@@ -158,6 +158,12 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const y = Float32Array.from([-1, -2, -3, -4]);
     K.activate('relu', y, 1, 2);
     expect(Array.from(y)).toEqual([-1, 0, 0, -4]);
+    for (const n of [1, 2, 3, 5, 8]) {
+      const z = Float32Array.from({ length: n + 6 }, (_, i) => i - 3.5);
+      const want = Array.from(z, (v, i) => (i >= 3 && i < 3 + n ? defs.gelu(v) : v));
+      K.activate('gelu', z, 3, n);
+      expect(maxDiff(z, want), `gelu on [3, ${3 + n})`).toBeLessThan(1e-6);
+    }
   });
 
   it('embeddingGather copies or accumulates rows', () => {
@@ -209,6 +215,21 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
         }
         expect(Math.abs(out[2 + t * C + o] - s)).toBeLessThan(1e-5);
       }
+    }
+  });
+
+  it('a vocabulary-wide product (N = 50000, split into column chunks) matches row by row', () => {
+    const r = rng(31);
+    const [M, Kd, N] = [90, 24, 50_001];
+    const a = randomArray(M * Kd, r);
+    const w = randomArray(N * Kd, r); // [N, K], a tied decoder
+    const bias = randomArray(N, r);
+    const c = new Float32Array(M * N);
+    K.gemm(M, a, 0, Kd, K.packB(w, Kd, N, true), c, 0, N, bias);
+    for (const [i, j] of [[0, 0], [89, 50_000], [45, 4097], [1, 46_600], [77, 12_345]]) {
+      let s = bias[j];
+      for (let t = 0; t < Kd; t++) s += a[i * Kd + t] * w[j * Kd + t];
+      expect(Math.abs(c[i * N + j] - s)).toBeLessThan(1e-4);
     }
   });
 

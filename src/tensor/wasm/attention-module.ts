@@ -4,7 +4,7 @@
  */
 import { F32, FunctionBuilder, I32, type Local } from './function-builder.js';
 import { ModuleBuilder } from './module-builder.js';
-import { emitExp, v128Locals } from './simd-math.js';
+import { emitExp, ExpConstants, v128Locals } from './simd-math.js';
 
 /** Panel width of every packed matrix in the wasm backend (the gemm tile width). */
 export const PANEL = 8;
@@ -140,6 +140,7 @@ function softmax(): FunctionBuilder {
   const i = f.local(I32), j = f.local(I32), row = f.local(I32), p = f.local(I32), kp = f.local(I32);
   const [mx, v, sum, n, r, t] = v128Locals(f, 6);
   const m = f.local(F32);
+  const expConstants = ExpConstants.hoist(f);
   const zeroRow = () => f.get(row).i32(0).get(vecs).i32(16).mul().memoryFill();
   const sweep = (body: () => void) => {
     f.get(row).set(p).get(keep).set(kp);
@@ -153,7 +154,7 @@ function softmax(): FunctionBuilder {
     f.get(keep).get(i).i32(4).mul().add().i32Load().eqz().if(zeroRow, () => {
       f.f32x4Const(-Infinity).set(mx);
       sweep(() => {
-        f.get(mx).get(p).v128Load().f32x4Const(-Infinity).get(kp).v128Load().v128Bitselect().f32x4Max().set(mx);
+        f.get(mx).get(p).v128Load().f32x4Const(-Infinity).get(kp).v128Load().v128Bitselect().f32x4Pmax().set(mx);
       });
       f.get(mx).f32x4Extract(0).get(mx).f32x4Extract(1).f32Max().get(mx).f32x4Extract(2).f32Max().get(mx).f32x4Extract(3).f32Max().tee(m);
       f.f32(-Infinity).f32Eq().if(zeroRow, () => {
@@ -166,7 +167,7 @@ function softmax(): FunctionBuilder {
           // probabilities would make denormal products in the next matmul, which run several times slower.
           f.get(v).f32x4Const(-40).f32x4Gt().set(r);
           f.get(r).get(kp).v128Load().v128And().set(r);
-          emitExp(f, v, [n, t]);
+          emitExp(f, v, [n, t], expConstants);
           f.get(r).v128And().tee(v).v128Store();
           f.get(sum).get(v).f32x4Add().set(sum);
         });

@@ -210,6 +210,9 @@ export class FunctionBuilder {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
+  /** b < a ? b : a: one instruction, unlike min's NaN and signed-zero rules. */
+  f32x4Pmin(): this { return this.simd(0xea); }
+  /** a < b ? b : a: one instruction, unlike max's NaN and signed-zero rules. */
   f32x4Pmax(): this { return this.simd(0xeb); }
   f32x4Nearest(): this { return this.simd(0x6a); }
   f64x2Abs(): this { return this.simd(0xec); }
@@ -217,6 +220,7 @@ export class FunctionBuilder {
   f64x2Mul(): this { return this.simd(0xf2); }
   f64x2Div(): this { return this.simd(0xf3); }
   f64x2Min(): this { return this.simd(0xf4); }
+  f64x2Pmin(): this { return this.simd(0xf6); }
   i32x4FromF32x4(): this { return this.simd(0xf8); } // i32x4.trunc_sat_f32x4_s
   f32x4FromI32x4(): this { return this.simd(0xfa); } // f32x4.convert_i32x4_s
   /** a * b + c with one rounding (relaxed SIMD; the caller must have detected support). */

@@ -39,7 +39,13 @@ export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
   return { ptr: mine.pointerIn(rt)!, data: null };
 }
 
-/** C[m, n] = A[m, :] · B (+ bias) (+ C when accumulate), with the reference gemm's arguments. */
+/** Floats of C (plus B when it is copied in) per column chunk: bounds the scratch memory of huge products. */
+const CHUNK_FLOATS = 1 << 22;
+
+/**
+ * C[m, n] = A[m, :] · B (+ bias) (+ C when accumulate), with the reference gemm's arguments. Wide products
+ * (a vocabulary-sized decoder) run in column chunks, so scratch stays bounded by A plus ~16 MiB.
+ */
 export function wasmGemm(
   rt: WasmRuntime,
   m: number,
@@ -66,21 +72,33 @@ export function wasmGemm(
   }
   const src = locateB(rt, b);
   const np = Math.ceil(N / PANEL) * PANEL;
+  const perColumn = m + (src.data === null ? 0 : K);
+  const chunk = Math.min(np, Math.max(PANEL, Math.floor(CHUNK_FLOATS / perColumn / PANEL) * PANEL));
   const layout = new ScratchLayout();
   const aAt = layout.take(m * K * 4);
-  const cAt = layout.take(m * np * 4);
-  const biasAt = bias === null ? -1 : layout.take(np * 4);
-  const bAt = src.data === null ? -1 : layout.take(src.data.length * 4);
+  const cAt = layout.take(m * chunk * 4);
+  const biasAt = bias === null ? -1 : layout.take(chunk * 4);
+  const bAt = src.data === null ? -1 : layout.take(K * chunk * 4);
   const base = rt.heap.scratch(layout.size);
   copyRows(rt, a, aOffset, lda, base + aAt, K, m, K);
-  if (accumulate) copyRows(rt, c, cOffset, ldc, base + cAt, np, m, N);
   const heap = rt.heap.f32();
-  if (bias !== null) {
-    heap.set(bias.subarray(0, N), (base + biasAt) >> 2);
-    heap.fill(0, ((base + biasAt) >> 2) + N, ((base + biasAt) >> 2) + np);
+  for (let col0 = 0; col0 < N; col0 += chunk) {
+    const cols = Math.min(chunk, N - col0);
+    const colsP = Math.ceil(cols / PANEL) * PANEL;
+    if (accumulate) copyRows(rt, c, cOffset + col0, ldc, base + cAt, colsP, m, cols);
+    if (bias !== null) {
+      const at = (base + biasAt) >> 2;
+      heap.set(bias.subarray(col0, col0 + cols), at);
+      heap.fill(0, at + cols, at + colsP);
+    }
+    let bPtr: number;
+    if (src.data === null) {
+      bPtr = src.ptr + col0 * K * 4; // col0 is a whole number of panels
+    } else {
+      heap.set(src.data.subarray(col0 * K, (col0 + colsP) * K), (base + bAt) >> 2);
+      bPtr = base + bAt;
+    }
+    rt.gemm(m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, accumulate ? 1 : 0, bias === null ? 0 : base + biasAt);
+    copyRowsOut(rt, base + cAt, colsP, c, cOffset + col0, ldc, m, cols);
   }
-  if (src.data !== null) heap.set(src.data, (base + bAt) >> 2);
-  const bPtr = src.data === null ? src.ptr : base + bAt;
-  rt.gemm(m, K, N, base + aAt, K * 4, bPtr, base + cAt, np * 4, accumulate ? 1 : 0, bias === null ? 0 : base + biasAt);
-  copyRowsOut(rt, base + cAt, np, c, cOffset, ldc, m, N);
 }

@@ -57,24 +57,39 @@ function layerNorm(): FunctionBuilder {
   return f;
 }
 
-/** gelu(p, vecs): exact (erf) GELU in place over vecs · 4 floats, evaluated in float64 lanes. */
+/**
+ * gelu(p, vecs): exact (erf) GELU in place over vecs · 4 floats (rounded up to an even number of vectors:
+ * two go through each iteration, so their independent float64 chains overlap), evaluated in float64 lanes.
+ */
 function gelu(): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32]);
   const [p, vecs] = [0, 1];
   const j = f.local(I32);
-  const [x, h, g, t0, t1, t2] = v128Locals(f, 6);
-  f.forLt(j, () => f.i32(0), vecs, 1, () => {
-    f.get(p).v128Load().set(x);
+  const [x0, x1, h0, h1, h2, h3, t0, t1, t2] = v128Locals(f, 9);
+  const halves = (x: Local, lo: Local, hi: Local) => {
+    f.get(x).f64x2PromoteLow().set(lo);
+    f.get(x).get(x).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).f64x2PromoteLow().set(hi);
+  };
+  f.forLt(j, () => f.i32(0), vecs, 2, () => {
+    f.get(p).v128Load().set(x0);
+    f.get(p).v128Load(16).set(x1);
+    halves(x0, h0, h1);
+    halves(x1, h2, h3);
+    for (const h of [h0, h1, h2, h3]) {
+      emitGeluF64(f, h, [t0, t1, t2]);
+      f.set(h);
+    }
+    // low two lanes of each demoted half: [g0 g1 g2 g3]
+    const join = (lo: Local, hi: Local) => {
+      f.get(lo).f32x4DemoteF64x2Zero().get(hi).f32x4DemoteF64x2Zero().shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]);
+    };
     f.get(p);
-    f.get(x).f64x2PromoteLow().set(h);
-    emitGeluF64(f, h, [t0, t1, t2]);
-    f.f32x4DemoteF64x2Zero().set(g);
-    f.get(x).get(x).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).f64x2PromoteLow().set(h);
-    emitGeluF64(f, h, [t0, t1, t2]);
-    f.f32x4DemoteF64x2Zero();
-    // low two lanes of each half: [g0 g1 h0 h1]
-    f.set(h).get(g).get(h).shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]).v128Store();
-    f.get(p).i32(16).add().set(p);
+    join(h0, h1);
+    f.v128Store();
+    f.get(p);
+    join(h2, h3);
+    f.v128Store(16);
+    f.get(p).i32(32).add().set(p);
   });
   return f;
 }

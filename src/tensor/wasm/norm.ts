@@ -24,7 +24,7 @@ export function wasmActivate(rt: WasmRuntime, act: Activation, x: Float32Array, 
     jsActivate(act, x, offset, length);
     return;
   }
-  const at = rt.heap.scratch(length * 4 + 64);
+  const at = rt.heap.scratch(length * 4 + 64); // slack: the kernel runs whole pairs of vectors
   const f32 = rt.heap.f32();
   f32.set(x.subarray(offset, offset + length), at >> 2);
   rt.gelu(at, Math.ceil(length / 4));

@@ -3,25 +3,67 @@
  */
 import { FunctionBuilder, V128, type Local } from './function-builder.js';
 
+/** 1.5 · 2^23: adding it rounds a float32 of magnitude < 2^22 to an integer held in the low mantissa bits. */
+const ROUND_MAGIC = 12582912;
 /** ln 2 split so that n · LN2_HI is exact for the |n| <= 126 a float32 exp can reach (Cody-Waite). */
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.12194440e-4;
+const EXP_CONSTANTS = [-87, 88, Math.LOG2E, ROUND_MAGIC, LN2_HI, LN2_LO, ...Array.from({ length: 8 }, (_, i) => 1 / factorial(i))];
+
+/**
+ * The constants of {@link emitExp}, splatted into locals once at function entry: engines materialise a
+ * v128.const with several instructions at every use, which would dominate a loop around exp.
+ */
+export class ExpConstants {
+  private constructor(private readonly f: FunctionBuilder, private readonly locals: Map<number, Local>) {}
+
+  /** Declares and initialises the constants; emit this before the loop that calls {@link emitExp}. */
+  static hoist(f: FunctionBuilder): ExpConstants {
+    const locals = new Map<number, Local>();
+    for (const v of EXP_CONSTANTS) {
+      if (locals.has(v)) continue;
+      const l = f.local(V128);
+      f.f32x4Const(v).set(l);
+      locals.set(v, l);
+    }
+    return new ExpConstants(f, locals);
+  }
+
+  /** Pushes the splat of v. */
+  get(v: number): void {
+    const l = this.locals.get(v);
+    if (l === undefined) throw new Error(`exp constant ${v} was not hoisted`);
+    this.f.get(l);
+  }
+}
 
 /**
  * Pushes exp(x) for the f32x4 in local `x`, to about 2 ulp. Inputs are clamped to [-87, 88], so the
  * result stays a normal number (denormals would slow every later operation on them) and exp of a very
- * negative input is ~1e-38 rather than 0. `tmp` are two scratch v128 locals.
+ * negative input is ~1e-38 rather than 0. `tmp` are two scratch v128 locals; `k` the hoisted constants.
+ *
+ * x = n ln2 + r: n comes from the round-to-integer magic constant, whose bit pattern also yields 2^n by
+ * one integer add and shift (no float-to-int conversion, which x86 engines expand to many instructions).
  */
-export function emitExp(f: FunctionBuilder, x: Local, tmp: [Local, Local]): void {
+export function emitExp(f: FunctionBuilder, x: Local, tmp: [Local, Local], k: ExpConstants): void {
   const [n, r] = tmp;
-  f.get(x).f32x4Const(-87).f32x4Max().f32x4Const(88).f32x4Min().set(x);
-  f.get(x).f32x4Const(Math.LOG2E).f32x4Mul().f32x4Nearest().set(n);
-  f.get(x).get(n).f32x4Const(LN2_HI).f32x4Mul().f32x4Sub().get(n).f32x4Const(LN2_LO).f32x4Mul().f32x4Sub().set(r);
-  // e^r on |r| <= ln2 / 2 by its Taylor series to r^7 (truncation error < 1e-8 relative).
-  f.f32x4Const(1 / factorial(7));
-  for (let k = 6; k >= 0; k--) f.get(r).f32x4Mul().f32x4Const(1 / factorial(k)).f32x4Add();
-  // times 2^n, built in the exponent bits
-  f.get(n).i32x4FromF32x4().i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
+  f.get(x); k.get(-87); f.f32x4Pmax(); k.get(88); f.f32x4Pmin().set(x);
+  f.get(x); k.get(Math.LOG2E); f.f32x4Mul(); k.get(ROUND_MAGIC); f.f32x4Add().set(n);
+  f.get(n); k.get(ROUND_MAGIC); f.f32x4Sub().set(r); // n, as a float
+  f.get(x).get(r); k.get(LN2_HI); f.f32x4Mul().f32x4Sub().get(r); k.get(LN2_LO); f.f32x4Mul().f32x4Sub().set(r);
+  // e^r on |r| <= ln2 / 2 (a little more after the rounding above) by its Taylor series to r^7, in
+  // Estrin's form: pairs c_i + c_{i+1} r combined by r² and r⁴, a shorter dependency chain than Horner's.
+  const pair = (i: number) => { f.get(r); k.get(1 / factorial(i + 1)); f.f32x4Mul(); k.get(1 / factorial(i)); f.f32x4Add(); };
+  f.get(r).get(r).f32x4Mul().set(x); // x is free now: r²
+  pair(0);
+  pair(2);
+  f.get(x).f32x4Mul().f32x4Add(); // (c0 + c1 r) + r² (c2 + c3 r)
+  pair(4);
+  pair(6);
+  f.get(x).f32x4Mul().f32x4Add(); // (c4 + c5 r) + r² (c6 + c7 r)
+  f.get(x).get(x).f32x4Mul().f32x4Mul().f32x4Add(); // + r⁴ · (...)
+  // times 2^n: the low bits of n's pattern hold the integer (mod 2^22); (n + 127) << 23 is 2^n's exponent
+  f.get(n).i32x4Const(127).i32x4Add().i32(23).i32x4Shl().f32x4Mul();
 }
 
 function factorial(k: number): number {
@@ -49,10 +91,10 @@ export function emitGeluF64(f: FunctionBuilder, h: Local, tmp: [Local, Local, Lo
   f.get(h).f64x2Const(Math.SQRT1_2).f64x2Mul().tee(za).f64x2Const(-0).v128And().set(sign);
   f.get(za).f64x2Abs().set(za);
   f.f64x2Const(1); // bitselect's first operand: the saturated value
-  f.get(za).f64x2Const(ERF_CLAMP).f64x2Min().set(t);
+  f.get(za).f64x2Const(ERF_CLAMP).f64x2Pmin().set(t);
   f.get(t).get(t).f64x2Mul().set(t);
   horner(f, ERF_P, t);
-  f.get(za).f64x2Const(ERF_CLAMP).f64x2Min().f64x2Mul();
+  f.get(za).f64x2Const(ERF_CLAMP).f64x2Pmin().f64x2Mul();
   horner(f, ERF_Q, t);
   f.f64x2Div();
   f.get(za).f64x2Const(ERF_CLAMP).f64x2Ge().v128Bitselect();
