@@ -5,6 +5,7 @@ import { FunctionBuilder, I32 } from '../../src/tensor/wasm/function-builder.js'
 import { WasmHeap } from '../../src/tensor/wasm/heap.js';
 import { ModuleBuilder } from '../../src/tensor/wasm/module-builder.js';
 import { moduleBytes } from '../../src/tensor/wasm/runtime.js';
+import { jsBackend } from '../../src/tensor/kernels.js';
 import { createWasmBackend, relaxedSimdSupported, wasmSimdSupported } from '../../src/tensor/wasm/backend.js';
 
 describe('LEB128 and module encoding', () => {
@@ -114,5 +115,26 @@ describe('wasm backend memory', () => {
     for (const p of packed) p.dispose?.();
     expect(() => K.gemm(1, a, 0, 64, packed[0], c, 0, 48)).toThrow(/dispose/);
     expect(K.memoryStats().allocatedBytes).toBeLessThan(held);
+  });
+});
+
+describe('wasm backend with a small memory cap', () => {
+  it('keeps weights that do not fit in JS memory and runs calls that do not fit on the reference kernels', () => {
+    const K = createWasmBackend({ maxMemoryBytes: 2 << 20 });
+    const [M, Kd, N] = [300, 700, 900]; // B is 2.4 MiB packed, A 0.8 MiB, C 1 MiB
+    const a = Float32Array.from({ length: M * Kd }, (_, i) => ((i * 7) % 13) / 13 - 0.5);
+    const w = Float32Array.from({ length: N * Kd }, (_, i) => ((i * 5) % 11) / 11 - 0.5);
+    const bias = Float32Array.from({ length: N }, (_, i) => i / N);
+    const want = new Float32Array(M * N);
+    jsBackend.gemm(M, a, 0, Kd, jsBackend.packB(w, Kd, N, true), want, 0, N, bias);
+    const packed = K.packB(w, Kd, N, true);
+    expect(K.memoryStats().reservedBytes).toBeLessThanOrEqual(2 << 20);
+    for (const m of [M, 3]) {
+      const got = new Float32Array(m * N);
+      K.gemm(m, a, 0, Kd, packed, got, 0, N, bias);
+      let diff = 0;
+      for (let i = 0; i < m * N; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
+      expect(diff).toBeLessThan(1e-4);
+    }
   });
 });

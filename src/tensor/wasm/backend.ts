@@ -4,14 +4,19 @@
  * Kernels whose work is a single cheap pass over JS arrays (add, gathers, ...) stay in TypeScript, where
  * they need no copy.
  */
+import { activate } from '../js/activations.js';
+import { attention } from '../js/attention.js';
 import { conv1d } from '../js/conv1d.js';
 import { add, scaleRows } from '../js/elementwise.js';
 import { addGatheredScores, embeddingGather } from '../js/gather.js';
+import { layerNorm } from '../js/layer-norm.js';
+import { gemm } from '../js/matmul.js';
 import { maskedSoftmax } from '../js/softmax.js';
 import type { Backend } from '../kernels.js';
 import { wasmAttention } from './attention.js';
 import { relaxedSimdSupported, wasmSimdSupported } from './detect.js';
 import { wasmGemm } from './gemm.js';
+import { WasmHeapExhaustedError } from './heap.js';
 import { wasmActivate, wasmLayerNorm } from './norm.js';
 import { packOnHeap, packResident } from './packed.js';
 import { createRuntime, type KernelTimer } from './runtime.js';
@@ -23,6 +28,12 @@ export interface WasmBackendOptions {
    * true on an engine without it throws.
    */
   relaxedSimd?: boolean;
+  /**
+   * Cap on the WebAssembly memory in bytes (default: 4 GiB, the wasm32 limit). Weights that do not fit stay
+   * packed in JS memory (copied in per call, in chunks), and a call whose operands do not fit runs on the
+   * reference kernels.
+   */
+  maxMemoryBytes?: number;
   /** Called with the duration of every WebAssembly kernel call (profiling; adds a little overhead per call). */
   timer?: KernelTimer;
 }
@@ -52,23 +63,32 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (!wasmSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly SIMD');
   const relaxed = options.relaxedSimd ?? relaxedSimdSupported();
   if (relaxed && !relaxedSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly relaxed SIMD');
-  const rt = createRuntime(relaxed, options.timer);
+  const rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes);
+  // When the wasm memory cannot hold a call's operands, that call runs on the reference kernels instead.
+  const orJs = <A extends unknown[], R>(wasm: (...args: A) => R, js: (...args: A) => R) => (...args: A): R => {
+    try {
+      return wasm(...args);
+    } catch (e) {
+      if (e instanceof WasmHeapExhaustedError) return js(...args);
+      throw e;
+    }
+  };
   return {
     name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
     relaxedSimd: relaxed,
     packB: (b, k, n, transposed, offset = 0, rowStride = transposed ? k : n, out) =>
       out !== undefined ? packOnHeap(b, k, n, transposed, offset, rowStride, out) : packResident(rt, b, k, n, transposed, offset, rowStride),
-    gemm: (m, a, aOffset, lda, b, c, cOffset, ldc, bias = null, accumulate = false) =>
-      wasmGemm(rt, m, a, aOffset, lda, b, c, cOffset, ldc, bias, accumulate),
+    gemm: orJs((m, a, aOffset, lda, b, c, cOffset, ldc, bias = null, accumulate = false) =>
+      wasmGemm(rt, m, a, aOffset, lda, b, c, cOffset, ldc, bias, accumulate), gemm),
     add,
     scaleRows,
-    layerNorm: (x, rows, cols, gamma, beta, eps, out) => wasmLayerNorm(rt, x, rows, cols, gamma, beta, eps, out),
+    layerNorm: orJs((x, rows, cols, gamma, beta, eps, out) => wasmLayerNorm(rt, x, rows, cols, gamma, beta, eps, out), layerNorm),
     maskedSoftmax,
-    activate: (act, x, offset, length) => wasmActivate(rt, act, x, offset, length),
+    activate: orJs((act, x, offset, length) => wasmActivate(rt, act, x, offset, length), activate),
     embeddingGather,
     addGatheredScores,
     conv1d,
-    attention: (q, k, v, args) => wasmAttention(rt, q, k, v, args),
+    attention: orJs((q, k, v, args) => wasmAttention(rt, q, k, v, args), attention),
     memoryStats: () => ({ reservedBytes: rt.heap.byteLength, allocatedBytes: rt.heap.allocatedBytes }),
   };
 }

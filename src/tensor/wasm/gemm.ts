@@ -4,7 +4,7 @@
  */
 import { repack, type PackedMatrix } from '../js/matmul.js';
 import { PANEL } from './attention-module.js';
-import { ScratchLayout } from './heap.js';
+import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
 import { copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -29,7 +29,7 @@ export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
     try {
       ptr = rt.heap.alloc(data.length * 4);
     } catch (e) {
-      if (e instanceof RangeError) return { ptr: 0, data };
+      if (e instanceof WasmHeapExhaustedError) return { ptr: 0, data };
       throw e;
     }
     rt.heap.f32().set(data, ptr >> 2);

@@ -7,10 +7,15 @@
  * next allocation.
  */
 
+/** The wasm memory cannot grow enough (4 GiB address space or the engine's limit); kernels fall back to JS. */
+export class WasmHeapExhaustedError extends RangeError {
+  override readonly name = 'WasmHeapExhaustedError';
+}
+
 const PAGE = 65536;
 /** Every block starts on a cache line, which also satisfies v128 alignment. */
 const ALIGN = 64;
-/** 4 GiB: the wasm32 limit. Declaring it reserves nothing until pages are grown. */
+/** 4 GiB: the wasm32 limit. Declaring a maximum reserves nothing until pages are grown. */
 const MAX_PAGES = 65536;
 
 export class WasmHeap {
@@ -26,8 +31,12 @@ export class WasmHeap {
   private scratchPtr = 0;
   private scratchSize = 0;
 
-  constructor(initialPages = 16) {
-    this.memory = new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES });
+  private readonly maxPages: number;
+
+  /** `maxBytes` caps the memory (default and upper bound: the 4 GiB of wasm32). */
+  constructor(initialPages = 16, maxBytes = MAX_PAGES * PAGE) {
+    this.maxPages = Math.max(1, Math.min(MAX_PAGES, Math.floor(maxBytes / PAGE)));
+    this.memory = new WebAssembly.Memory({ initial: Math.min(initialPages, this.maxPages), maximum: this.maxPages });
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.u8View = new Uint8Array(this.memory.buffer);
@@ -57,8 +66,8 @@ export class WasmHeap {
   }
 
   /**
-   * A block of at least `bytes`, 64-byte aligned; grows the memory when no hole fits. Throws a
-   * RangeError when the 4 GiB address space (or the engine) refuses.
+   * A block of at least `bytes`, 64-byte aligned; grows the memory when no hole fits. Throws
+   * {@link WasmHeapExhaustedError} when the 4 GiB address space (or the engine) refuses.
    */
   alloc(bytes: number): number {
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
@@ -76,12 +85,16 @@ export class WasmHeap {
       const pages = Math.ceil((end - this.memory.buffer.byteLength) / PAGE);
       // Grow geometrically so a model's worth of weights costs a few grows, not hundreds.
       const current = this.memory.buffer.byteLength / PAGE;
-      const want = Math.min(MAX_PAGES - current, Math.max(pages, current >> 2));
-      if (current + pages > MAX_PAGES) throw new RangeError(`wasm heap: ${bytes} more bytes exceed the 4 GiB address space`);
+      const want = Math.min(this.maxPages - current, Math.max(pages, current >> 2));
+      if (current + pages > this.maxPages) throw new WasmHeapExhaustedError(`wasm heap: ${bytes} more bytes exceed its ${this.maxPages * PAGE} bytes`);
       try {
         this.memory.grow(want);
       } catch {
-        this.memory.grow(pages); // the engine may refuse the geometric step but grant what is needed
+        try {
+          this.memory.grow(pages); // the engine may refuse the geometric step but grant what is needed
+        } catch {
+          throw new WasmHeapExhaustedError(`wasm heap: the engine refused to grow the memory by ${bytes} bytes`);
+        }
       }
     }
     this.top = end;

@@ -4,6 +4,7 @@
  */
 import type { PackedMatrix } from '../js/matmul.js';
 import { PANEL } from './attention-module.js';
+import { WasmHeapExhaustedError } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** Floats moved per chunk when packing a large matrix through scratch memory (16 MiB). */
@@ -93,7 +94,7 @@ export function packResident(
   try {
     ptr = rt.heap.alloc(panels * PANEL * k * 4);
   } catch (e) {
-    if (e instanceof RangeError) return packOnHeap(b, k, n, transposed, offset, rowStride);
+    if (e instanceof WasmHeapExhaustedError) return packOnHeap(b, k, n, transposed, offset, rowStride);
     throw e;
   }
   const packed = new WasmPackedMatrix(k, n, ptr, rt);

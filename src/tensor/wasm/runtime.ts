@@ -36,8 +36,8 @@ export function moduleBytes(relaxedSimd: boolean): Array<Uint8Array<ArrayBuffer>
 export type KernelTimer = (kernel: string, ms: number) => void;
 
 /** Instantiates the kernel modules (synchronously) over a fresh heap; `timer` sees every wasm call. */
-export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer): WasmRuntime {
-  const heap = new WasmHeap();
+export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemoryBytes?: number): WasmRuntime {
+  const heap = new WasmHeap(16, maxMemoryBytes);
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
   for (const bytes of moduleBytes(relaxedSimd)) {
