@@ -1,16 +1,8 @@
 /** Seeded random text for differential tests: many scripts, emoji sequences, marks, controls, specials. */
 
-/** mulberry32: small, fast, reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random.js';
+
+export { rng };
 
 const RANGES: Array<[number, number]> = [
   [0x20, 0x7e], // ASCII
