@@ -1,7 +1,7 @@
 /**
- * The matmul module: C[m, n] += A[m, k] · B[k, n] over wasm memory, with B packed into panels of `nr`
- * columns ([panels][k][nr], zero-padded) and a register tile of `mr` rows × `nr` columns held in
- * mr · nr / 4 vector accumulators. A is broadcast from memory one element at a time (v128.load32_splat).
+ * The matmul module: C[m, n] = (C or 0) + A[m, k] · B[k, n] (+ bias) over wasm memory, with B packed
+ * into panels of `nr` columns ([panels][k][nr], zero-padded) and a register tile of `mr` rows × `nr`
+ * columns held in mr · nr / 4 vector accumulators. A is broadcast from memory one element at a time (v128.load32_splat).
  * K is split into blocks of `kc` so the panel slice being swept stays in L1 while every row tile of A
  * passes over it.
  */
@@ -115,7 +115,7 @@ function driver(o: GemmOptions, tiles: number[]): FunctionBuilder {
   return f;
 }
 
-/** The module bytes: exports `gemm` and, for tests, nothing else. */
+/** The module bytes: exports `gemm` (the tile kernels are internal). */
 export function gemmModule(o: GemmOptions): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder();
   const tiles: number[] = [];

@@ -8,13 +8,13 @@ import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
 import { copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
 import type { WasmRuntime } from './runtime.js';
 
-/** Packings from elsewhere (the JS backend, another wasm runtime), copied into this runtime on first use. */
-const adopted = new WeakMap<PackedMatrix, WasmPackedMatrix>();
-
 /** Where B is for the kernel: resident at an address, or heap-resident data to copy in for this call. */
 export type BSource = { ptr: number; data: null } | { ptr: 0; data: Float32Array };
 
-/** Locates (adopting if needed) a packed matrix for this runtime. */
+/**
+ * Locates a packed matrix for this runtime; packings from elsewhere (the JS backend, another wasm runtime)
+ * are copied in on first use and cached per runtime.
+ */
 export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
   if (b instanceof WasmPackedMatrix) {
     const ptr = b.pointerIn(rt);
@@ -22,7 +22,7 @@ export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
   } else if (b.panelWidth === PANEL) {
     return { ptr: 0, data: b.data }; // a transient (or too-large-for-wasm) packing on the JS heap
   }
-  let mine = adopted.get(b);
+  let mine = rt.adopted.get(b);
   if (mine === undefined) {
     const data = b.panelWidth === PANEL ? b.data.slice() : repack(b, PANEL).data;
     let ptr: number;
@@ -34,7 +34,7 @@ export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
     }
     rt.heap.f32().set(data, ptr >> 2);
     mine = new WasmPackedMatrix(b.k, b.n, ptr, rt);
-    adopted.set(b, mine);
+    rt.adopted.set(b, mine);
   }
   return { ptr: mine.pointerIn(rt)!, data: null };
 }

@@ -7,6 +7,8 @@
 import { attentionModule } from './attention-module.js';
 import { gemmModule } from './gemm-module.js';
 import { WasmHeap } from './heap.js';
+import type { PackedMatrix } from '../js/matmul.js';
+import type { WasmPackedMatrix } from './packed.js';
 import { normModule } from './norm-module.js';
 
 /** The K block of the gemm: 256 rows × 8 columns of B (8 KiB) stay in L1 while row tiles pass. */
@@ -16,6 +18,8 @@ export const KC = 256;
 export interface WasmRuntime {
   readonly heap: WasmHeap;
   readonly relaxedSimd: boolean;
+  /** Other backends' packings, copied into this runtime's memory on first use. */
+  readonly adopted: WeakMap<PackedMatrix, WasmPackedMatrix>;
   gemm(m: number, k: number, n: number, a: number, lda: number, b: number, c: number, ldc: number, accumulate: number, bias: number): void;
   packT(src: number, rs: number, n: number, k: number, dst: number): void;
   packN(src: number, rs: number, k: number, n: number, dst: number): void;
@@ -53,5 +57,6 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
       };
     }
   }
-  return { heap, relaxedSimd, ...(exports as unknown as Omit<WasmRuntime, 'heap' | 'relaxedSimd'>) };
+  const adopted = new WeakMap<PackedMatrix, WasmPackedMatrix>();
+  return { heap, relaxedSimd, adopted, ...(exports as unknown as Omit<WasmRuntime, 'heap' | 'relaxedSimd' | 'adopted'>) };
 }
