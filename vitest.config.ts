@@ -9,7 +9,8 @@ const execArgv = spawnSync(process.execPath, [RELAXED, '-e', '0']).status === 0 
 const KERNEL_FREE = ['test/{io,tokenizers,browser}/**', 'node_modules/**'];
 
 // The whole suite runs on each kernel backend: `wasm` (the default: SIMD with relaxed-SIMD FMA),
-// `wasm-simd` (plain SIMD, what engines without relaxed SIMD get) and `js` (the reference kernels).
+// `wasm-simd` (plain SIMD, what engines without relaxed SIMD get), `wasm-threads` (2 threads) and `js`
+// (the reference kernels).
 // Kernel-free tests (tokenizers, io formats, the browser bundle) run once, in `wasm`.
 export default defineConfig({
   test: {
@@ -22,6 +23,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'wasm-simd', exclude: KERNEL_FREE, setupFiles: ['test/tensor/backend-wasm-simd.setup.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'wasm-threads', exclude: KERNEL_FREE, setupFiles: ['test/tensor/backend-wasm-threads.setup.ts'] },
       },
       { extends: true, test: { name: 'js', exclude: KERNEL_FREE, setupFiles: ['test/tensor/backend-js.setup.ts'] } },
     ],

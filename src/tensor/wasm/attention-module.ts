@@ -3,7 +3,7 @@
  * scaling. Pointers and strides are in bytes; every function works in place on wasm memory.
  */
 import { F32, FunctionBuilder, I32, type Local } from './function-builder.js';
-import { ModuleBuilder } from './module-builder.js';
+import { ModuleBuilder, type MemoryImport } from './module-builder.js';
 import { emitExp, ExpConstants, v128Locals } from './simd-math.js';
 
 /** Panel width of every packed matrix in the wasm backend (the gemm tile width). */
@@ -194,8 +194,8 @@ function scale(): FunctionBuilder {
 }
 
 /** The module bytes: exports packT, packN, gatherRows, gatherCols, softmax, scale. */
-export function attentionModule(): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder();
+export function attentionModule(memory?: MemoryImport): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder(memory);
   mod.add('packT', packT());
   mod.add('packN', packN());
   mod.add('gatherRows', gather(false));

@@ -20,6 +20,7 @@ import { WasmHeapExhaustedError } from './heap.js';
 import { wasmActivate, wasmLayerNorm } from './norm.js';
 import { packOnHeap, packResident } from './packed.js';
 import { createRuntime, type KernelTimer } from './runtime.js';
+import { threadsSupported } from './threads/spawn.js';
 
 /** Options of {@link createWasmBackend}. */
 export interface WasmBackendOptions {
@@ -34,6 +35,12 @@ export interface WasmBackendOptions {
    * reference kernels.
    */
   maxMemoryBytes?: number;
+  /**
+   * Threads running the kernels, the caller's included (default 1). More than 1 needs worker threads
+   * sharing memory: Node >= 20.16, or a cross-origin isolated browser page (see {@link threadsSupported}).
+   * The workers are started at once and used as soon as they are ready; {@link WasmBackend.dispose} stops them.
+   */
+  numThreads?: number;
   /** Called with the duration of every WebAssembly kernel call (profiling; adds a little overhead per call). */
   timer?: KernelTimer;
 }
@@ -50,9 +57,21 @@ export interface WasmMemoryStats {
 export interface WasmBackend extends Backend {
   /** Whether the matmul uses f32x4.relaxed_madd. */
   readonly relaxedSimd: boolean;
+  /** Threads running the kernels, the caller's included. */
+  readonly numThreads: number;
   /** Current memory use. */
   memoryStats(): WasmMemoryStats;
+  /**
+   * Resolves once every worker thread has started (they are used as they become ready; calls before
+   * that run on fewer threads). Rejects if they have not started within 10 seconds.
+   */
+  ready(): Promise<void>;
+  /** Stops the worker threads (the backend then runs on one thread); idempotent. */
+  dispose(): void;
 }
+
+/** Upper bound of numThreads: beyond it, a typo rather than a machine. */
+const MAX_THREADS = 256;
 
 /**
  * Builds a WebAssembly SIMD backend (compiling its modules synchronously: each is under 4 KB, which
@@ -63,7 +82,14 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (!wasmSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly SIMD');
   const relaxed = options.relaxedSimd ?? relaxedSimdSupported();
   if (relaxed && !relaxedSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly relaxed SIMD');
-  const rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes);
+  const threads = options.numThreads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new RangeError(`numThreads must be an integer from 1 to ${MAX_THREADS}, got ${String(options.numThreads)}`);
+  }
+  if (threads > 1 && !threadsSupported()) {
+    throw new Error('numThreads > 1 needs worker threads sharing memory: Node >= 20.16, or a cross-origin isolated page');
+  }
+  let rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes, threads);
   // When the wasm memory cannot hold a call's operands, that call runs on the reference kernels instead.
   const orJs = <A extends unknown[], R>(wasm: (...args: A) => R, js: (...args: A) => R) => (...args: A): R => {
     try {
@@ -89,9 +115,23 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     addGatheredScores,
     conv1d,
     attention: orJs((q, k, v, args) => wasmAttention(rt, q, k, v, args), attention),
+    get numThreads() {
+      return rt.pool?.size ?? 1;
+    },
     memoryStats: () => ({ reservedBytes: rt.heap.byteLength, allocatedBytes: rt.heap.allocatedBytes }),
+    ready: async () => {
+      const deadline = performance.now() + 10_000;
+      while (rt.pool !== null && rt.pool.ready < rt.pool.size - 1) {
+        if (performance.now() > deadline) throw new Error('wasm worker threads did not start within 10 s');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    dispose: () => {
+      rt.pool?.dispose();
+      rt = { ...rt, pool: null };
+    },
   };
 }
 
-export { relaxedSimdSupported, wasmSimdSupported };
+export { relaxedSimdSupported, threadsSupported, wasmSimdSupported };
 export type { KernelTimer };

@@ -6,7 +6,7 @@
  * passes over it.
  */
 import { FunctionBuilder, I32, V128, type Local } from './function-builder.js';
-import { ModuleBuilder } from './module-builder.js';
+import { ModuleBuilder, type MemoryImport } from './module-builder.js';
 
 /** Shape of the generated kernel. */
 export interface GemmOptions {
@@ -115,11 +115,33 @@ function driver(o: GemmOptions, tiles: number[]): FunctionBuilder {
   return f;
 }
 
-/** The module bytes: exports `gemm` (the tile kernels are internal). */
-export function gemmModule(o: GemmOptions): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder();
+/**
+ * gemmTask(item, m, k, n, a, lda, b, c, ldc, accumulate, bias, chunk): the gemm restricted to columns
+ * [item · chunk, (item + 1) · chunk), chunk a multiple of the panel width: one unit of work a thread
+ * claims. Items past n do nothing.
+ */
+function task(gemm: number): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [item, m, K, N, a, lda, b, c, ldc, accumulate, bias, chunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const col0 = f.local(I32), cols = f.local(I32);
+  f.get(item).get(chunk).mul().tee(col0).get(N).geS().if(() => f.ret());
+  f.get(N).get(col0).sub().set(cols);
+  f.get(chunk).get(cols).get(cols).get(chunk).gtS().select().set(cols); // min(chunk, n - col0)
+  f.get(m).get(K).get(cols).get(a).get(lda);
+  f.get(b).get(col0).get(K).mul().i32(4).mul().add(); // col0 is a whole number of panels
+  f.get(c).get(col0).i32(4).mul().add();
+  f.get(ldc).get(accumulate);
+  f.get(bias).get(col0).i32(4).mul().add().i32(0).get(bias).select(); // bias ? bias + col0 : 0
+  f.call(gemm);
+  return f;
+}
+
+/** The module bytes: exports `gemm` and `gemmTask` (the tile kernels are internal). */
+export function gemmModule(o: GemmOptions, memory?: MemoryImport): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder(memory);
   const tiles: number[] = [];
   for (let r = 1; r <= o.mr; r++) tiles.push(mod.add(null, tile(r, o)));
-  mod.add('gemm', driver(o, tiles));
+  const gemm = mod.add('gemm', driver(o, tiles));
+  mod.add('gemmTask', task(gemm));
   return mod.bytes();
 }

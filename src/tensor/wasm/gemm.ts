@@ -39,6 +39,9 @@ export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
   return { ptr: mine.pointerIn(rt)!, data: null };
 }
 
+/** Multiply-adds below which a product stays on one thread (waking workers costs more). */
+const PARALLEL_MIN = 1 << 18;
+
 /** Floats of C (plus B when it is copied in) per column chunk: bounds the scratch memory of huge products. */
 const CHUNK_FLOATS = 1 << 22;
 
@@ -98,7 +101,15 @@ export function wasmGemm(
       heap.set(src.data.subarray(col0 * K, (col0 + colsP) * K), (base + bAt) >> 2);
       bPtr = base + bAt;
     }
-    rt.gemm(m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, accumulate ? 1 : 0, bias === null ? 0 : base + biasAt);
+    const acc = accumulate ? 1 : 0;
+    const biasPtr = bias === null ? 0 : base + biasAt;
+    if (rt.pool !== null && m * K * cols >= PARALLEL_MIN) {
+      // Column chunks of whole panels, several per thread, claimed dynamically.
+      const per = Math.max(PANEL, Math.ceil(cols / (rt.pool.size * 4) / PANEL) * PANEL);
+      rt.pool.run('gemmTask', Math.ceil(cols / per), [m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr, per]);
+    } else {
+      rt.gemm(m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr);
+    }
     copyRowsOut(rt, base + cAt, colsP, c, cOffset + col0, ldc, m, cols);
   }
 }

@@ -33,10 +33,13 @@ export class WasmHeap {
 
   private readonly maxPages: number;
 
-  /** `maxBytes` caps the memory (default and upper bound: the 4 GiB of wasm32). */
-  constructor(initialPages = 16, maxBytes = MAX_PAGES * PAGE) {
+  /**
+   * `maxBytes` caps the memory (default and upper bound: the 4 GiB of wasm32). A `shared` memory (for
+   * worker threads) is backed by a SharedArrayBuffer: growing it never detaches views.
+   */
+  constructor(initialPages = 16, maxBytes = MAX_PAGES * PAGE, readonly shared = false) {
     this.maxPages = Math.max(1, Math.min(MAX_PAGES, Math.floor(maxBytes / PAGE)));
-    this.memory = new WebAssembly.Memory({ initial: Math.min(initialPages, this.maxPages), maximum: this.maxPages });
+    this.memory = new WebAssembly.Memory({ initial: Math.min(initialPages, this.maxPages), maximum: this.maxPages, shared });
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.u8View = new Uint8Array(this.memory.buffer);
@@ -44,7 +47,7 @@ export class WasmHeap {
 
   /** A float view of the whole memory, valid until the next allocation. */
   f32(): Float32Array {
-    if (this.f32View.buffer !== this.memory.buffer) this.refresh();
+    if (this.f32View.buffer !== this.memory.buffer) this.refresh(); // a grown memory has a new buffer
     return this.f32View;
   }
 

@@ -2,7 +2,7 @@
  * Row-wise and element-wise kernels of a transformer block: LayerNorm and GELU. Pointers in bytes.
  */
 import { F32, F64, FunctionBuilder, I32, type Local } from './function-builder.js';
-import { ModuleBuilder } from './module-builder.js';
+import { ModuleBuilder, type MemoryImport } from './module-builder.js';
 import { emitGeluF64, v128Locals } from './simd-math.js';
 
 /** Pushes the four lanes of f32x4 local `v` summed in float64. */
@@ -95,8 +95,8 @@ function gelu(): FunctionBuilder {
 }
 
 /** The module bytes: exports layerNorm and gelu. */
-export function normModule(): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder();
+export function normModule(memory?: MemoryImport): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder(memory);
   mod.add('layerNorm', layerNorm());
   mod.add('gelu', gelu());
   return mod.bytes();

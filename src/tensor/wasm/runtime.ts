@@ -9,7 +9,9 @@ import { gemmModule } from './gemm-module.js';
 import { WasmHeap } from './heap.js';
 import type { PackedMatrix } from '../js/matmul.js';
 import type { WasmPackedMatrix } from './packed.js';
+import type { MemoryImport } from './module-builder.js';
 import { normModule } from './norm-module.js';
+import { ThreadPool } from './threads/pool.js';
 
 /** The K block of the gemm: 256 rows × 8 columns of B (8 KiB) stay in L1 while row tiles pass. */
 export const KC = 256;
@@ -20,6 +22,8 @@ export interface WasmRuntime {
   readonly relaxedSimd: boolean;
   /** Other backends' packings, copied into this runtime's memory on first use. */
   readonly adopted: WeakMap<PackedMatrix, WasmPackedMatrix>;
+  /** Worker threads sharing the memory, or null when single-threaded. */
+  readonly pool: ThreadPool | null;
   gemm(m: number, k: number, n: number, a: number, lda: number, b: number, c: number, ldc: number, accumulate: number, bias: number): void;
   packT(src: number, rs: number, n: number, k: number, dst: number): void;
   packN(src: number, rs: number, k: number, n: number, dst: number): void;
@@ -31,22 +35,30 @@ export interface WasmRuntime {
   gelu(p: number, vecs: number): void;
 }
 
+/** The memory import of modules that threads share: a shared memory needs a declared maximum. */
+const SHARED_MEMORY: MemoryImport = { initial: 1, maximum: 65536, shared: true };
+
 /** Every module's bytes, for size checks and async compilation. */
-export function moduleBytes(relaxedSimd: boolean): Array<Uint8Array<ArrayBuffer>> {
-  return [gemmModule({ mr: 4, nr: 8, kc: KC, fma: relaxedSimd }), attentionModule(), normModule()];
+export function moduleBytes(relaxedSimd: boolean, shared = false): Array<Uint8Array<ArrayBuffer>> {
+  const memory = shared ? SHARED_MEMORY : undefined;
+  return [gemmModule({ mr: 4, nr: 8, kc: KC, fma: relaxedSimd }, memory), attentionModule(memory), normModule(memory)];
 }
 
 /** Receives the duration of every kernel call, for profiling. */
 export type KernelTimer = (kernel: string, ms: number) => void;
 
-/** Instantiates the kernel modules (synchronously) over a fresh heap; `timer` sees every wasm call. */
-export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemoryBytes?: number): WasmRuntime {
-  const heap = new WasmHeap(16, maxMemoryBytes);
+/**
+ * Instantiates the kernel modules (synchronously) over a fresh heap; `timer` sees every wasm call of
+ * this thread. With `threads` > 1 the memory is shared and threads - 1 workers run the same modules.
+ */
+export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemoryBytes?: number, threads = 1): WasmRuntime {
+  const shared = threads > 1;
+  const heap = new WasmHeap(16, maxMemoryBytes, shared);
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
-  for (const bytes of moduleBytes(relaxedSimd)) {
-    Object.assign(exports, new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports);
-  }
+  const modules = moduleBytes(relaxedSimd, shared).map((bytes) => new WebAssembly.Module(bytes));
+  for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, imports).exports);
+  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: exports.gemmTask as (...a: number[]) => void }, threads - 1) : null;
   if (timer !== undefined) {
     for (const [name, fn] of Object.entries(exports)) {
       if (typeof fn !== 'function') continue;
@@ -58,5 +70,5 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
     }
   }
   const adopted = new WeakMap<PackedMatrix, WasmPackedMatrix>();
-  return { heap, relaxedSimd, adopted, ...(exports as unknown as Omit<WasmRuntime, 'heap' | 'relaxedSimd' | 'adopted'>) };
+  return { heap, relaxedSimd, adopted, pool, ...(exports as unknown as Omit<WasmRuntime, 'heap' | 'relaxedSimd' | 'adopted' | 'pool'>) };
 }

@@ -1,0 +1,124 @@
+/**
+ * A pool of worker threads that run the kernel modules on the backend's shared memory. `run` is
+ * synchronous: the calling thread publishes a task, works on it too, and returns when every item is
+ * done, so kernels keep their synchronous contract and calls can never interleave.
+ */
+import type { WasmHeap } from '../heap.js';
+import * as P from './protocol.js';
+import { spawnWorker, type WorkerHandle } from './spawn.js';
+import { workerSource } from './worker-source.js';
+
+/** A worker that took a task but has not finished it after this long is taken for dead. */
+const STALL_MS = 10_000;
+
+export class ThreadPool {
+  private readonly workers: Array<WorkerHandle | null> = [];
+  private readonly ctl: number;
+  private readonly base: number;
+  private disposed = false;
+
+  /**
+   * Starts `workers` threads. They become usable once they have compiled the modules; until then the
+   * calling thread does their share, so this never waits for them (a browser main thread cannot).
+   */
+  constructor(
+    private readonly heap: WasmHeap,
+    modules: readonly WebAssembly.Module[],
+    private readonly fns: Readonly<Record<P.TaskName, (...args: number[]) => void>>,
+    workers: number,
+  ) {
+    this.ctl = heap.alloc(P.controlBytes(workers));
+    this.base = this.ctl >> 2;
+    heap.i32().fill(0, this.base, this.base + P.controlBytes(workers) / 4);
+    const source = workerSource();
+    for (let index = 0; index < workers; index++) {
+      const handle = spawnWorker(source, () => this.lost(index));
+      this.workers.push(handle);
+      handle.post({ memory: heap.memory, modules, ctl: this.ctl, index, tasks: P.TASKS });
+    }
+  }
+
+  /** Threads including the caller's. */
+  get size(): number {
+    return this.workers.length + 1;
+  }
+
+  /** Workers that have started and not died. */
+  get ready(): number {
+    const i32 = this.heap.i32();
+    return this.workers.filter((w, i) => w !== null && Atomics.load(i32, this.slot(i) + P.READY) === 1).length;
+  }
+
+  /** Runs fn(item, ...args) for item in [0, count) across the threads; returns when all are done. */
+  run(task: P.TaskName, count: number, args: readonly number[]): void {
+    if (this.disposed) throw new Error('the wasm backend was disposed');
+    if (args.length > P.MAX_ARGS) throw new RangeError(`at most ${P.MAX_ARGS} task arguments`);
+    const i32 = this.heap.i32();
+    const b = this.base;
+    i32[b + P.TASK] = P.TASKS.indexOf(task);
+    i32[b + P.COUNT] = count;
+    i32[b + P.NARGS] = args.length;
+    for (let k = 0; k < args.length; k++) i32[b + P.ARGS + k] = args[k];
+    Atomics.store(i32, b + P.NEXT, 0);
+    const offered: number[] = [];
+    for (let w = 0; w < this.workers.length; w++) {
+      if (this.workers[w] === null || Atomics.load(i32, this.slot(w) + P.READY) !== 1) continue;
+      Atomics.store(i32, this.slot(w) + P.STATE, P.OFFERED);
+      Atomics.notify(i32, this.slot(w) + P.STATE, 1);
+      offered.push(w);
+    }
+    const fn = this.fns[task];
+    let failure: unknown = null;
+    try {
+      for (;;) {
+        const item = Atomics.add(i32, b + P.NEXT, 1);
+        if (item >= count) break;
+        fn(item, ...args);
+      }
+    } catch (e) {
+      failure = e;
+      Atomics.store(i32, b + P.NEXT, count); // stop the others claiming more
+    }
+    for (const w of offered) {
+      const st = this.slot(w) + P.STATE;
+      // Withdraw an offer not yet taken; otherwise wait for the worker to finish its items.
+      if (Atomics.compareExchange(i32, st, P.OFFERED, P.IDLE) === P.OFFERED) continue;
+      const deadline = performance.now() + STALL_MS;
+      let s = Atomics.load(i32, st);
+      for (let spins = 0; s === P.TAKEN; spins++) {
+        if ((spins & 1023) === 0 && performance.now() > deadline) break;
+        s = Atomics.load(i32, st);
+      }
+      if (s === P.DONE) {
+        Atomics.store(i32, st, P.IDLE);
+        continue;
+      }
+      this.lost(w);
+      failure ??= new Error(s === P.FAILED ? 'a wasm worker thread failed during a kernel' : 'a wasm worker thread stopped responding');
+    }
+    if (failure !== null) throw failure;
+  }
+
+  /** Stops and terminates every worker. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (let w = 0; w < this.workers.length; w++) this.lost(w);
+    this.heap.free(this.ctl);
+  }
+
+  /** Takes a worker out of service (it died, failed or the pool is disposed). */
+  private lost(w: number): void {
+    const handle = this.workers[w];
+    if (handle === null || handle === undefined) return;
+    this.workers[w] = null;
+    const i32 = this.heap.i32();
+    Atomics.store(i32, this.slot(w) + P.STATE, P.STOP);
+    Atomics.notify(i32, this.slot(w) + P.STATE, 1);
+    handle.terminate();
+  }
+
+  private slot(w: number): number {
+    return this.base + P.SLOTS + w * P.SLOT_SIZE;
+  }
+}

@@ -1,0 +1,119 @@
+// The wasm backend on worker threads: same results as one thread, bad numThreads rejected, a failing or
+// dead worker neither hangs nor breaks the backend, dispose stops the workers.
+import { afterAll, describe, expect, it } from 'vitest';
+import { DebertaModel } from '../../src/model/deberta-model.js';
+import { kernels, setBackend } from '../../src/tensor/kernels.js';
+import { createWasmBackend, threadsSupported, type WasmBackend } from '../../src/tensor/wasm/backend.js';
+import { createRuntime } from '../../src/tensor/wasm/runtime.js';
+import type { ThreadPool } from '../../src/tensor/wasm/threads/pool.js';
+import { maxAbsDiff, modelDir, readJsonFile, type FixtureExpected, type FixtureInputs } from '../helpers/fixtures.js';
+import { randomArray, rng } from '../helpers/random.js';
+
+const diff = (x: Float32Array, y: Float32Array) => {
+  expect(x.length).toBe(y.length);
+  let d = 0;
+  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
+  return d;
+};
+
+const untilReady = async (pool: ThreadPool, n: number) => {
+  for (let i = 0; i < 200 && pool.ready < n; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(pool.ready).toBe(n);
+};
+
+describe('numThreads', () => {
+  it.each([0, -1, 1.5, Number.NaN, 257, Infinity])('rejects %s with a clear error', (n) => {
+    expect(() => createWasmBackend({ numThreads: n })).toThrow(/numThreads must be an integer from 1 to 256/);
+  });
+
+  it('Node has worker threads', () => {
+    expect(threadsSupported()).toBe(true);
+  });
+});
+
+describe.runIf(threadsSupported())('wasm backend on 3 threads', () => {
+  const K = createWasmBackend({ numThreads: 3 });
+  const one = createWasmBackend({ numThreads: 1 });
+  afterAll(() => K.dispose());
+
+  it('gemm gives bit-identical results to one thread, also on shapes with ragged chunks', async () => {
+    await K.ready();
+    expect(K.numThreads).toBe(3);
+    for (const [M, Kd, N] of [[64, 300, 1000], [129, 64, 77], [7, 1000, 4096], [3, 5, 7]]) {
+      const r = rng(M + Kd + N);
+      const a = randomArray(M * Kd, r);
+      const w = randomArray(N * Kd, r);
+      const bias = randomArray(N, r);
+      const [c1, c3] = [new Float32Array(M * N), new Float32Array(M * N).fill(1)];
+      one.gemm(M, a, 0, Kd, one.packB(w, Kd, N, true), c1, 0, N, bias);
+      K.gemm(M, a, 0, Kd, K.packB(w, Kd, N, true), c3, 0, N, bias);
+      expect(diff(c3, c1)).toBe(0);
+    }
+  });
+
+  it('a model on threads matches the fixture, and concurrent forward calls do not interfere', async () => {
+    const previous = kernels();
+    setBackend(K);
+    try {
+      const name = 'v3_base_like';
+      const inputs = readJsonFile<FixtureInputs>(`${modelDir(name)}/inputs.json`);
+      const expected = readJsonFile<FixtureExpected>(`${modelDir(name)}/expected.json`);
+      const model = await DebertaModel.fromPretrained(modelDir(name));
+      const batch = { inputIds: inputs.input_ids, attentionMask: inputs.attention_mask };
+      const { lastHiddenState } = await model.forward(batch);
+      expect(maxAbsDiff(lastHiddenState.data, expected.last_hidden_state)).toBeLessThan(1e-4);
+      const single = (i: number) => ({ inputIds: [inputs.input_ids[i % 2].slice(0, 3 + i)] });
+      const alone = await Promise.all([0, 1, 2, 3].map(async (i) => (await model.forward(single(i))).lastHiddenState.data));
+      const together = await Promise.all([0, 1, 2, 3].map((i) => model.forward(single(i))));
+      together.forEach((out, i) => expect(diff(out.lastHiddenState.data, alone[i])).toBe(0));
+    } finally {
+      setBackend(previous);
+    }
+  });
+});
+
+describe.runIf(threadsSupported())('worker failures', () => {
+  it('a worker that fails in a kernel makes the call throw; the pool keeps working without it', async () => {
+    const rt = createRuntime(false, undefined, undefined, 3);
+    const pool = rt.pool!;
+    await untilReady(pool, 2);
+    const bad = 0x7ffffff0; // far outside the memory: every claimed item traps
+    expect(() => pool.run('gemmTask', 64, [4, 8, 64, bad, 32, bad, bad, 256, 0, 0, 8])).toThrow();
+    // Still computes (on the threads that are left) after the failure.
+    const m = 8, k = 16, n = 64;
+    const a = rt.heap.alloc(m * k * 4), b = rt.heap.alloc(k * n * 4), c = rt.heap.alloc(m * n * 4);
+    const f32 = rt.heap.f32();
+    f32.fill(1, a >> 2, (a >> 2) + m * k);
+    f32.fill(0.5, b >> 2, (b >> 2) + k * n);
+    pool.run('gemmTask', 8, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, 8]);
+    expect(Array.from(rt.heap.f32().subarray(c >> 2, (c >> 2) + m * n)).every((v) => v === 8)).toBe(true);
+    pool.dispose();
+  });
+
+  it('a worker that died between calls is skipped, not waited for', async () => {
+    const rt = createRuntime(false, undefined, undefined, 3);
+    const pool = rt.pool!;
+    await untilReady(pool, 2);
+    (pool as unknown as { workers: Array<{ terminate(): void }> }).workers[0].terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    const m = 4, k = 8, n = 256;
+    const a = rt.heap.alloc(m * k * 4), b = rt.heap.alloc(k * n * 4), c = rt.heap.alloc(m * n * 4);
+    rt.heap.f32().fill(1, a >> 2, (a >> 2) + m * k);
+    rt.heap.f32().fill(1, b >> 2, (b >> 2) + k * n);
+    const t0 = performance.now();
+    pool.run('gemmTask', 32, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, 8]);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(rt.heap.f32()[(c >> 2) + m * n - 1]).toBe(8);
+    pool.dispose();
+  });
+
+  it('dispose stops the workers and leaves a working single-threaded backend', () => {
+    const K: WasmBackend = createWasmBackend({ numThreads: 2 });
+    K.dispose();
+    K.dispose();
+    expect(K.numThreads).toBe(1);
+    const c = new Float32Array(4);
+    K.gemm(1, Float32Array.from([1, 2]), 0, 2, K.packB(Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]), 2, 4, false), c, 0, 4);
+    expect(Array.from(c)).toEqual([3, 3, 3, 3]);
+  });
+});
