@@ -2,7 +2,7 @@
 // V8 flag: when this process lacks it, that part of the benchmark reruns in a child process that has it.
 import { spawnSync } from 'node:child_process';
 import { jsBackend, type Backend } from '../src/tensor/kernels.js';
-import { createWasmBackend, relaxedSimdSupported, type WasmBackendOptions } from '../src/tensor/wasm/backend.js';
+import { createWasmBackend, relaxedSimdSupported, threadsSupported, type WasmBackendOptions } from '../src/tensor/wasm/backend.js';
 
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
 const CHILD_ENV = 'DEBERTA_BENCH_RELAXED_CHILD';
@@ -11,6 +11,8 @@ const CHILD_ENV = 'DEBERTA_BENCH_RELAXED_CHILD';
 export interface BenchBackend {
   name: string;
   make(options?: Pick<WasmBackendOptions, 'timer'>): Backend;
+  /** Threads it runs on. */
+  threads: number;
 }
 
 /** True in the child process that measures only the relaxed-SIMD backend. */
@@ -21,12 +23,20 @@ export const isRelaxedChild = process.env[CHILD_ENV] === '1';
  * that one in the relaxed child).
  */
 export function localBackends(): BenchBackend[] {
-  const relaxed: BenchBackend = { name: 'wasm-relaxed-simd', make: (o) => createWasmBackend({ ...o, relaxedSimd: true }) };
-  if (isRelaxedChild) return [relaxed];
+  const relaxed: BenchBackend[] = [1, ...(threadsSupported() ? [2] : [])].map((threads) => ({
+    name: threads === 1 ? 'wasm-relaxed-simd' : `wasm-relaxed-simd ×${threads}`,
+    make: (o) => createWasmBackend({ ...o, relaxedSimd: true, numThreads: threads }),
+    threads,
+  }));
+  if (isRelaxedChild) return relaxed;
   return [
-    { name: 'js', make: () => jsBackend },
-    { name: 'wasm-simd', make: (o) => createWasmBackend({ ...o, relaxedSimd: false }) },
-    ...(relaxedSimdSupported() ? [relaxed] : []),
+    { name: 'js', make: () => jsBackend, threads: 1 },
+    ...[1, ...(threadsSupported() ? [2] : [])].map((threads) => ({
+      name: threads === 1 ? 'wasm-simd' : `wasm-simd ×${threads}`,
+      make: (o?: Pick<WasmBackendOptions, 'timer'>) => createWasmBackend({ ...o, relaxedSimd: false, numThreads: threads }),
+      threads,
+    })),
+    ...(relaxedSimdSupported() ? relaxed : []),
   ];
 }
 

@@ -64,6 +64,7 @@ export async function benchForward(): Promise<void> {
   for (const { name, make } of localBackends()) {
     const clock = new KernelClock();
     const backend = make({ timer: clock.wasmTimer });
+    if ('ready' in backend) await (backend as WasmBackend).ready();
     setBackend(backend);
     const before = 'memoryStats' in backend ? (backend as WasmBackend).memoryStats().allocatedBytes : 0;
     const t0 = performance.now();
@@ -93,11 +94,12 @@ export async function benchForward(): Promise<void> {
     const result: BackendResult = { buildMs, packedMiB, firstMs, medians, share };
     results.set(name, result);
     report(name, result);
+    if ('dispose' in backend) (backend as WasmBackend).dispose();
   }
   if (isRelaxedChild) return;
   for (const [name, value] of relaxedFromChild('forward')) results.set(name, value as BackendResult);
 
-  console.log('\n## DeBERTa-v3-base-shaped forward (random weights), 1 thread, median ms (effective GFLOP/s)');
+  console.log('\n## DeBERTa-v3-base-shaped forward (random weights), median ms (effective GFLOP/s); ×2 = two threads');
   const names = [...results.keys()];
   const shapes = [...new Set(names.flatMap((n) => Object.keys(results.get(n)!.medians)))];
   console.log(`| shape | ${names.join(' | ')} |`);
@@ -114,7 +116,7 @@ export async function benchForward(): Promise<void> {
   console.log(`| build + pack weights | ${names.map((n) => results.get(n)!.buildMs.toFixed(0)).join(' | ')} |`);
   console.log(`| packed weights in wasm memory (MiB) | ${names.map((n) => results.get(n)!.packedMiB?.toFixed(0) ?? '-').join(' | ')} |`);
 
-  console.log('\n### Time per kernel, b1 x s128 (ms per forward, share of the forward)');
+  console.log('\n### Time per kernel, b1 x s128 (ms per forward, share of the forward; wasm calls inside attention on the calling thread)');
   const kernelsSeen = [...new Set(names.flatMap((n) => results.get(n)!.share.map(([k]) => k)))];
   console.log(`| kernel | ${names.join(' | ')} |`);
   console.log(`|---|${names.map(() => '---:').join('|')}|`);

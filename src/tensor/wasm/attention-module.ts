@@ -193,14 +193,89 @@ function scale(): FunctionBuilder {
   return f;
 }
 
-/** The module bytes: exports packT, packN, gatherRows, gatherCols, softmax, scale. */
+/** Fields (i32 slots) of the argument block of {@link attentionTask}; SCALE holds float32 bits. */
+export const ATT = {
+  Q: 0, K: 1, V: 2, CTX: 3, L: 4, A: 5, D: 6, HEADS: 7, LP: 8, DP: 9, ROWS: 10, ROWSP: 11, C2P: 12, P2C: 13,
+  KEEP: 14, POSK: 15, POSQ: 16, SCALE: 17, SCRATCH: 18, PER_THREAD: 19, SCORES: 20, REL: 21, KPANEL: 22, VPANEL: 23,
+  SIZE: 24,
+} as const;
+
+interface Callees { gemm: number; packT: number; packN: number; gatherRows: number; gatherCols: number; softmax: number }
+
+/**
+ * attentionTask(item, thread, args): sequence item / heads, head item mod heads, on the thread's own
+ * scratch (scores, relative products, K and V panels): pack Kᵀ, Q Kᵀ, + c2p, + p2c, XSoftmax, · V into
+ * the context (rows heads · dp floats apart). q is already scaled. POSK/POSQ point to per-head packed
+ * pointers, or are 0 without the term.
+ */
+function attentionTask(c: Callees): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32]);
+  const [item, thread, args] = [0, 1, 2];
+  const field = (name: keyof typeof ATT) => f.get(args).i32Load(ATT[name] * 4);
+  const L = f.local(I32), A4 = f.local(I32), d = f.local(I32), heads = f.local(I32), lp = f.local(I32), rows = f.local(I32);
+  const rowsP = f.local(I32), h = f.local(I32), b = f.local(I32), off = f.local(I32), s = f.local(I32);
+  const scores = f.local(I32), rel = f.local(I32), kPanel = f.local(I32), vPanel = f.local(I32), table = f.local(I32);
+  field('L'); f.set(L);
+  field('A'); f.i32(4).mul().set(A4);
+  field('D'); f.set(d);
+  field('HEADS'); f.set(heads);
+  field('LP'); f.set(lp);
+  field('ROWS'); f.set(rows);
+  field('ROWSP'); f.set(rowsP);
+  f.get(item).get(heads).rem().set(h);
+  f.get(item).get(heads).div().set(b);
+  field('SCRATCH'); field('PER_THREAD'); f.get(thread).mul().add().set(s);
+  field('SCORES'); f.get(s).add().set(scores);
+  field('REL'); f.get(s).add().set(rel);
+  field('KPANEL'); f.get(s).add().set(kPanel);
+  field('VPANEL'); f.get(s).add().set(vPanel);
+  // head h of sequence b: rows A floats apart
+  f.get(b).get(L).mul().get(A4).mul().get(h).get(d).mul().i32(4).mul().add().set(off);
+  field('K'); f.get(off).add().get(A4).get(L).get(d).get(kPanel).call(c.packT);
+  f.get(L).get(d).get(L);
+  field('Q'); f.get(off).add().get(A4).get(kPanel).get(scores).get(lp).i32(4).mul().i32(0).i32(0).call(c.gemm);
+  field('POSK'); f.tee(table).if(() => {
+    f.get(L).get(d).get(rows);
+    field('Q'); f.get(off).add().get(A4);
+    f.get(table).get(h).i32(4).mul().add().i32Load();
+    f.get(rel).get(rowsP).i32(4).mul().i32(0).i32(0).call(c.gemm);
+    f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(rel).get(rowsP).i32(4).mul();
+    field('C2P'); f.f32(1).call(c.gatherRows);
+  });
+  field('POSQ'); f.tee(table).if(() => {
+    f.get(L).get(d).get(rows);
+    field('K'); f.get(off).add().get(A4);
+    f.get(table).get(h).i32(4).mul().add().i32Load();
+    f.get(rel).get(rowsP).i32(4).mul().i32(0).i32(0).call(c.gemm);
+    f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(rel).get(rowsP).i32(4).mul();
+    field('P2C'); field('SCALE'); f.f32FromBits().call(c.gatherCols);
+  });
+  f.get(scores).get(L).get(lp).i32(2).shrU().get(lp).i32(4).mul();
+  field('KEEP'); f.get(b).get(lp).mul().i32(4).mul().add().call(c.softmax);
+  field('V'); f.get(off).add().get(A4).get(L).get(d).get(vPanel).call(c.packN);
+  f.get(L).get(L).get(d).get(scores).get(lp).i32(4).mul().get(vPanel);
+  // context row (b · L + i), head h: rows heads · dp floats apart
+  field('CTX'); field('DP'); f.tee(table).get(heads).mul().get(b).get(L).mul().mul().get(h).get(table).mul().add().i32(4).mul().add();
+  f.get(heads).get(table).mul().i32(4).mul().i32(0).i32(0).call(c.gemm);
+  return f;
+}
+
+/**
+ * The module bytes: exports packT, packN, gatherRows, gatherCols, softmax, scale and attentionTask, which
+ * calls the gemm module's `gemm` (imported, so that module must be instantiated first).
+ */
 export function attentionModule(memory?: MemoryImport): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(memory);
-  mod.add('packT', packT());
-  mod.add('packN', packN());
-  mod.add('gatherRows', gather(false));
-  mod.add('gatherCols', gather(true));
-  mod.add('softmax', softmax());
+  const gemm = mod.importFunction('gemm', [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const callees: Callees = {
+    gemm,
+    packT: mod.add('packT', packT()),
+    packN: mod.add('packN', packN()),
+    gatherRows: mod.add('gatherRows', gather(false)),
+    gatherCols: mod.add('gatherCols', gather(true)),
+    softmax: mod.add('softmax', softmax()),
+  };
   mod.add('scale', scale());
+  mod.add('attentionTask', attentionTask(callees));
   return mod.bytes();
 }

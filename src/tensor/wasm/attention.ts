@@ -1,16 +1,19 @@
 /**
- * Disentangled attention in wasm memory: q, k, v and the gather indices are copied in once per call, and
- * every (sequence, head) step (packing Kᵀ and V, the three score products, both gathers, the softmax and
- * the product with V) runs on scratch buffers there; only the context is copied out.
+ * Disentangled attention in wasm memory: q, k, v and the gather indices are copied in once per call; each
+ * (sequence, head) then runs entirely in wasm (`attentionTask`: packing Kᵀ and V, the three score
+ * products, both gathers, the softmax and the product with V) on per-thread scratch, spread over the
+ * worker threads when there are any; only the context is copied out.
  */
 import type { AttentionArgs } from '../js/attention.js';
-import { PANEL } from './attention-module.js';
-import { ScratchLayout } from './heap.js';
+import { ATT, PANEL } from './attention-module.js';
 import { locateB } from './gemm.js';
+import { ScratchLayout } from './heap.js';
 import { copyRowsOut } from './packed.js';
 import type { WasmRuntime } from './runtime.js';
 
 const up = (x: number, to: number) => Math.ceil(x / to) * to;
+const f32Bits = new Float32Array(1);
+const bitsOf = new Int32Array(f32Bits.buffer);
 
 export function wasmAttention(rt: WasmRuntime, q: Float32Array, k: Float32Array, v: Float32Array, args: AttentionArgs): Float32Array {
   const { batch, length: L, heads, headSize: d, scale, mask, relative } = args;
@@ -21,23 +24,29 @@ export function wasmAttention(rt: WasmRuntime, q: Float32Array, k: Float32Array,
   const posQ = relative?.posQ ?? null;
   const rows = posK?.[0]?.n ?? posQ?.[0]?.n ?? 0;
   // Resident (or adopted) relative packs first: adopting may allocate, which must precede the scratch.
-  const posKPtr = posK?.map((p) => locateB(rt, p)) ?? null;
-  const posQPtr = posQ?.map((p) => locateB(rt, p)) ?? null;
+  const posKAt = posK?.map((p) => locateB(rt, p)) ?? null;
+  const posQAt = posQ?.map((p) => locateB(rt, p)) ?? null;
+  const transient = [...(posKAt ?? []), ...(posQAt ?? [])].some((src) => src.data !== null);
   const Lp = up(L, PANEL);
   const dp = up(d, PANEL);
   const rowsP = up(rows, PANEL);
   const n = batch * L * A;
+  const threads = rt.pool?.size ?? 1;
   const s = new ScratchLayout();
   const qAt = s.take(n * 4), kAt = s.take(n * 4), vAt = s.take(n * 4);
   const ctxAt = s.take(batch * L * heads * dp * 4);
-  const scoresAt = s.take(L * Lp * 4);
-  const relAt = s.take(L * rowsP * 4);
-  const kPanelAt = s.take(Lp * d * 4);
-  const vPanelAt = s.take(dp * L * 4);
   const c2pAt = relative ? s.take(L * L * 4) : 0;
   const p2cAt = relative ? s.take(L * L * 4) : 0;
   const keepAt = s.take(batch * Lp * 4);
-  const transientAt = [...(posKPtr ?? []), ...(posQPtr ?? [])].some((src) => src.data !== null) ? s.take(d * rowsP * 4) : 0;
+  const argsAt = s.take(ATT.SIZE * 4);
+  const posKTableAt = s.take(heads * 4), posQTableAt = s.take(heads * 4);
+  // Heap-resident relative packs (only when wasm memory ran short) are copied in, one per head.
+  const transientAt = transient ? s.take(2 * heads * d * rowsP * 4) : 0;
+  const mine = new ScratchLayout(); // one thread's buffers
+  const scoresAt = mine.take(L * Lp * 4), relAt = mine.take(L * rowsP * 4);
+  const kPanelAt = mine.take(Lp * d * 4), vPanelAt = mine.take(dp * L * 4);
+  const perThread = mine.size;
+  const threadsAt = s.take(threads * perThread);
   const base = rt.heap.scratch(s.size);
   const f32 = rt.heap.f32();
   const i32 = rt.heap.i32();
@@ -52,31 +61,34 @@ export function wasmAttention(rt: WasmRuntime, q: Float32Array, k: Float32Array,
     const at = (base + keepAt) / 4 + b * Lp;
     for (let j = 0; j < Lp; j++) i32[at + j] = j < L && mask[b * L + j] !== 0 ? -1 : 0;
   }
-  rt.scale(base + qAt, Math.ceil(n / 4), scale);
-  const bytesA = A * 4;
-  const pack = (src: { ptr: number; data: Float32Array | null }): number => {
-    if (src.data === null) return src.ptr;
-    rt.heap.f32().set(src.data, (base + transientAt) >> 2);
-    return base + transientAt;
+  let next = base + transientAt;
+  const table = (srcs: typeof posKAt, at: number): number => {
+    if (srcs === null) return 0;
+    srcs.forEach((src, h) => {
+      if (src.data === null) {
+        i32[((base + at) >> 2) + h] = src.ptr;
+      } else {
+        f32.set(src.data, next >> 2);
+        i32[((base + at) >> 2) + h] = next;
+        next += src.data.length * 4;
+      }
+    });
+    return base + at;
   };
-  for (let h = 0; h < heads; h++) {
-    for (let b = 0; b < batch; b++) {
-      const off = (b * L * A + h * d) * 4; // head h of sequence b, rows A floats apart
-      rt.packT(base + kAt + off, bytesA, L, d, base + kPanelAt);
-      rt.gemm(L, d, L, base + qAt + off, bytesA, base + kPanelAt, base + scoresAt, Lp * 4, 0, 0);
-      if (posKPtr !== null && relative) {
-        rt.gemm(L, d, rows, base + qAt + off, bytesA, pack(posKPtr[h]), base + relAt, rowsP * 4, 0, 0);
-        rt.gatherRows(base + scoresAt, Lp * 4, L, L, base + relAt, rowsP * 4, base + c2pAt, 1);
-      }
-      if (posQPtr !== null && relative) {
-        rt.gemm(L, d, rows, base + kAt + off, bytesA, pack(posQPtr[h]), base + relAt, rowsP * 4, 0, 0);
-        rt.gatherCols(base + scoresAt, Lp * 4, L, L, base + relAt, rowsP * 4, base + p2cAt, scale);
-      }
-      rt.softmax(base + scoresAt, L, Lp / 4, Lp * 4, base + keepAt + b * Lp * 4);
-      rt.packN(base + vAt + off, bytesA, L, d, base + vPanelAt);
-      rt.gemm(L, L, d, base + scoresAt, Lp * 4, base + vPanelAt, base + ctxAt + (b * L * heads * dp + h * dp) * 4, heads * dp * 4, 0, 0);
-    }
-  }
+  const a = (base + argsAt) >> 2;
+  f32Bits[0] = scale;
+  const fields: Array<[number, number]> = [
+    [ATT.Q, base + qAt], [ATT.K, base + kAt], [ATT.V, base + vAt], [ATT.CTX, base + ctxAt], [ATT.L, L], [ATT.A, A],
+    [ATT.D, d], [ATT.HEADS, heads], [ATT.LP, Lp], [ATT.DP, dp], [ATT.ROWS, rows], [ATT.ROWSP, rowsP],
+    [ATT.C2P, base + c2pAt], [ATT.P2C, base + p2cAt], [ATT.KEEP, base + keepAt],
+    [ATT.POSK, table(posKAt, posKTableAt)], [ATT.POSQ, table(posQAt, posQTableAt)], [ATT.SCALE, bitsOf[0]],
+    [ATT.SCRATCH, base + threadsAt], [ATT.PER_THREAD, perThread],
+    [ATT.SCORES, scoresAt], [ATT.REL, relAt], [ATT.KPANEL, kPanelAt], [ATT.VPANEL, vPanelAt],
+  ];
+  for (const [field, value] of fields) i32[a + field] = value;
+  rt.scale(base + qAt, Math.ceil(n / 4), scale); // scales Q Kᵀ and c2p; p2c is scaled in its gather
+  if (rt.pool !== null) rt.pool.run('attentionTask', batch * heads, [base + argsAt]);
+  else for (let item = 0; item < batch * heads; item++) rt.attentionTask(item, 0, base + argsAt);
   if (dp === d) {
     copyRowsOut(rt, base + ctxAt, A, context, 0, A, batch * L, A);
   } else {

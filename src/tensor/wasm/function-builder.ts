@@ -122,6 +122,8 @@ export class FunctionBuilder {
   add(): this { return this.op(0x6a); }
   sub(): this { return this.op(0x6b); }
   mul(): this { return this.op(0x6c); }
+  div(): this { return this.op(0x6d); }
+  rem(): this { return this.op(0x6f); }
   and(): this { return this.op(0x71); }
   or(): this { return this.op(0x72); }
   shl(): this { return this.op(0x74); }
@@ -153,6 +155,8 @@ export class FunctionBuilder {
   f64FromI32(): this { return this.op(0xb7); }
   f32FromF64(): this { return this.op(0xb6); }
   f64FromF32(): this { return this.op(0xbb); }
+  /** f32.reinterpret_i32 */
+  f32FromBits(): this { return this.op(0xbe); }
 
   // ---- bulk memory ----
   /** memory.copy(dst, src, bytes) from the stack. */

@@ -116,13 +116,13 @@ function driver(o: GemmOptions, tiles: number[]): FunctionBuilder {
 }
 
 /**
- * gemmTask(item, m, k, n, a, lda, b, c, ldc, accumulate, bias, chunk): the gemm restricted to columns
+ * gemmTask(item, thread, m, k, n, a, lda, b, c, ldc, accumulate, bias, chunk): the gemm restricted to columns
  * [item · chunk, (item + 1) · chunk), chunk a multiple of the panel width: one unit of work a thread
  * claims. Items past n do nothing.
  */
 function task(gemm: number): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [item, m, K, N, a, lda, b, c, ldc, accumulate, bias, chunk] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [item, m, K, N, a, lda, b, c, ldc, accumulate, bias, chunk] = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]; // 1: thread
   const col0 = f.local(I32), cols = f.local(I32);
   f.get(item).get(chunk).mul().tee(col0).get(N).geS().if(() => f.ret());
   f.get(N).get(col0).sub().set(cols);

@@ -33,6 +33,8 @@ export interface WasmRuntime {
   scale(p: number, vecs: number, s: number): void;
   layerNorm(x: number, rows: number, cols: number, gamma: number, beta: number, eps: number, out: number): void;
   gelu(p: number, vecs: number): void;
+  /** One (sequence, head) of disentangled attention; see attention-module.ts for the argument block. */
+  attentionTask(item: number, thread: number, args: number): void;
 }
 
 /** The memory import of modules that threads share: a shared memory needs a declared maximum. */
@@ -57,8 +59,10 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
   const modules = moduleBytes(relaxedSimd, shared).map((bytes) => new WebAssembly.Module(bytes));
-  for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, imports).exports);
-  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: exports.gemmTask as (...a: number[]) => void }, threads - 1) : null;
+  // In order: a module may import an earlier one's exports (the attention task calls the gemm).
+  for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, { env: { ...imports.env, ...exports } }).exports);
+  const task = (name: string) => exports[name] as (...a: number[]) => void;
+  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask') }, threads - 1) : null;
   if (timer !== undefined) {
     for (const [name, fn] of Object.entries(exports)) {
       if (typeof fn !== 'function') continue;

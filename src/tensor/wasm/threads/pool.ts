@@ -49,7 +49,10 @@ export class ThreadPool {
     return this.workers.filter((w, i) => w !== null && Atomics.load(i32, this.slot(i) + P.READY) === 1).length;
   }
 
-  /** Runs fn(item, ...args) for item in [0, count) across the threads; returns when all are done. */
+  /**
+   * Runs fn(item, thread, ...args) for item in [0, count) across the threads (thread 0 is the caller, so a
+   * task can index per-thread scratch); returns when all are done.
+   */
   run(task: P.TaskName, count: number, args: readonly number[]): void {
     if (this.disposed) throw new Error('the wasm backend was disposed');
     if (args.length > P.MAX_ARGS) throw new RangeError(`at most ${P.MAX_ARGS} task arguments`);
@@ -73,7 +76,7 @@ export class ThreadPool {
       for (;;) {
         const item = Atomics.add(i32, b + P.NEXT, 1);
         if (item >= count) break;
-        fn(item, ...args);
+        fn(item, 0, ...args);
       }
     } catch (e) {
       failure = e;

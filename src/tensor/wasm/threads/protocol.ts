@@ -1,6 +1,6 @@
 /**
  * The control block threads share in wasm memory (i32 slots). The main thread publishes a task (an
- * exported `fn(item, ...args)` and an item count), offers it to each ready worker, and claims items
+ * exported `fn(item, thread, ...args)` and an item count), offers it to each ready worker, and claims items
  * itself; every participant claims items with an atomic increment of NEXT until none are left. The main
  * thread waits only for workers that took the offer, and withdraws offers not yet taken, so a worker the
  * OS has descheduled never stalls a call.
@@ -38,5 +38,5 @@ export function controlBytes(workers: number): number {
 }
 
 /** Task functions a worker may run, by index (every module export named here must exist). */
-export const TASKS = ['gemmTask'] as const;
+export const TASKS = ['gemmTask', 'attentionTask'] as const;
 export type TaskName = (typeof TASKS)[number];

@@ -18,7 +18,8 @@ export function workerSource(): string {
   };
   receive(({ memory, modules, ctl, index, tasks }) => {
     const exports = {};
-    for (const m of modules) Object.assign(exports, new WebAssembly.Instance(m, { env: { memory } }).exports);
+    // In order: a module may import an earlier one's exports (the attention task calls the gemm).
+    for (const m of modules) Object.assign(exports, new WebAssembly.Instance(m, { env: { memory, ...exports } }).exports);
     const fns = tasks.map((name) => exports[name]);
     const i32 = new Int32Array(memory.buffer);
     const base = ctl >> 2;
@@ -34,7 +35,7 @@ export function workerSource(): string {
       for (;;) {
         const item = Atomics.add(i32, base + ${P.NEXT}, 1);
         if (item >= count) return;
-        fn(item, ...args);
+        fn(item, index + 1, ...args);
       }
     };
     Atomics.store(i32, slot + ${P.READY}, 1);
