@@ -23,7 +23,7 @@ interface NodeWorkerThreads {
 
 function nodeWorkerThreads(): NodeWorkerThreads | null {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = proc?.getBuiltinModule?.('node:worker_threads') as NodeWorkerThreads | undefined;
+  const wt = proc?.getBuiltinModule?.('worker_threads') as NodeWorkerThreads | undefined;
   return wt && typeof wt.Worker === 'function' ? wt : null;
 }
 

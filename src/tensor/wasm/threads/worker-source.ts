@@ -11,7 +11,7 @@ const SPIN = 20000;
 export function workerSource(): string {
   return `'use strict';
 (() => {
-  const port = typeof require === 'function' ? require('node:worker_threads').parentPort : null;
+  const port = typeof require === 'function' ? require('worker_threads').parentPort : null;
   const receive = (handler) => {
     if (port) port.once('message', handler);
     else self.onmessage = (event) => { self.onmessage = null; handler(event.data); };
