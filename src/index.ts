@@ -4,7 +4,29 @@
  */
 export { DebertaError, ConfigError, WeightsError, InputError, TokenizerError } from './errors.js';
 export { Tensor, type TensorMap } from './tensor/tensor.js';
-export { kernels, setBackend, jsBackend, type Backend, type Activation, type PackedMatrix } from './tensor/kernels.js';
+export {
+  kernels,
+  setBackend,
+  withBackend,
+  defaultNumThreads,
+  jsBackend,
+  type Backend,
+  type Activation,
+  type PackedMatrix,
+  type AttentionArgs,
+  type RelativeTerms,
+} from './tensor/kernels.js';
+export {
+  createWasmBackend,
+  wasmSimdSupported,
+  relaxedSimdSupported,
+  threadsSupported,
+  type WasmBackend,
+  type WasmBackendOptions,
+  type WasmMemoryStats,
+  type KernelTimer,
+} from './tensor/wasm/backend.js';
+export type { ComputeOptions } from './model/backend-options.js';
 export { parseConfig, type DebertaConfig, type PosAttType } from './model/config.js';
 export { DebertaModel, type ForwardOptions, type ModelOutput, type WeightsInput } from './model/deberta-model.js';
 export type { ModelInputs } from './model/inputs.js';

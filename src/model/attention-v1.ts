@@ -12,7 +12,8 @@ export class DebertaV1SelfAttention {
   readonly query: Linear;
   readonly key: Linear;
   readonly value: Linear;
-  private readonly relative: RelativeProjector | null;
+  readonly relative: RelativeProjector | null;
+  private readonly posProjections: Linear[] = [];
 
   constructor(private readonly config: DebertaConfig, w: Weights) {
     const H = config.hiddenSize;
@@ -31,9 +32,10 @@ export class DebertaV1SelfAttention {
     this.value = Linear.fromArrays(part(2), w.get('v_bias', [A]).data, H, A);
     const c2p = config.relativeAttention && config.posAttType.includes('c2p');
     const p2c = config.relativeAttention && config.posAttType.includes('p2c');
-    this.relative = c2p || p2c
-      ? new RelativeProjector(c2p ? new Linear(w.scope('pos_proj'), H, A, false) : null, p2c ? new Linear(w.scope('pos_q_proj'), H, A) : null, H)
-      : null;
+    const posProj = c2p ? new Linear(w.scope('pos_proj'), H, A, false) : null;
+    const posQProj = p2c ? new Linear(w.scope('pos_q_proj'), H, A) : null;
+    for (const l of [posProj, posQProj]) if (l !== null) this.posProjections.push(l);
+    this.relative = c2p || p2c ? new RelativeProjector(posProj, posQProj, H) : null;
   }
 
   /** Same contract as the v2 attention: context [batch, length, heads·d]. */
@@ -45,5 +47,11 @@ export class DebertaV1SelfAttention {
     const pos = rel && this.relative ? this.relative.get(rel) : { posK: null, posQ: null };
     const { numAttentionHeads: heads, attentionHeadSize: d } = this.config;
     return disentangledAttention(q, k, v, pos.posK, pos.posQ, rel?.index ?? null, heads, d, scaleFactor(this.config), input);
+  }
+
+  /** Frees packed weights. */
+  dispose(): void {
+    this.relative?.releaseWindows();
+    for (const l of [this.query, this.key, this.value, ...this.posProjections]) l.dispose();
   }
 }

@@ -100,22 +100,31 @@ export class RelativeProjector {
     private readonly hiddenSize: number,
   ) {}
 
+  /** Projects the whole table now (at load), so that the first forward does not pay for it. */
+  prime(table: Float32Array): void {
+    if (this.cache !== null && this.cache.table === table) return;
+    const rows = table.length / this.hiddenSize;
+    this.cache = {
+      table,
+      posK: this.keyProj && this.keyProj.forward(table, rows),
+      posQ: this.queryProj && this.queryProj.forward(table, rows),
+    };
+    this.releaseWindows();
+  }
+
+  /** Frees the per-head packs of every window. */
+  releaseWindows(): void {
+    for (const w of this.windows.values()) {
+      releasePacks(w.posK);
+      releasePacks(w.posQ);
+    }
+    this.windows.clear();
+  }
+
   /** posK / posQ [rows from rel.rowStart, heads·d], or null for an absent term. */
   get(rel: RelativeContext): { posK: Float32Array | null; posQ: Float32Array | null } {
-    if (this.cache === null || this.cache.table !== rel.table) {
-      const rows = rel.table.length / this.hiddenSize;
-      this.cache = {
-        table: rel.table,
-        posK: this.keyProj && this.keyProj.forward(rel.table, rows),
-        posQ: this.queryProj && this.queryProj.forward(rel.table, rows),
-      };
-      for (const w of this.windows.values()) {
-        releasePacks(w.posK);
-        releasePacks(w.posQ);
-      }
-      this.windows.clear();
-    }
-    const { posK, posQ } = this.cache;
+    this.prime(rel.table);
+    const { posK, posQ } = this.cache!;
     const from = (n: number) => rel.rowStart * n;
     let window = this.windows.get(rel.rowStart);
     if (window === undefined) {
@@ -149,7 +158,7 @@ export class DisentangledSelfAttention {
   readonly valueProj: Linear;
   readonly posKeyProj: Linear | null;
   readonly posQueryProj: Linear | null;
-  private readonly relative: RelativeProjector | null;
+  readonly relative: RelativeProjector | null;
 
   constructor(private readonly config: DebertaConfig, w: Weights) {
     const H = config.hiddenSize;
@@ -178,5 +187,11 @@ export class DisentangledSelfAttention {
     const pos = rel && this.relative ? this.relative.get(rel) : { posK: null, posQ: null };
     const { numAttentionHeads: heads, attentionHeadSize: d } = this.config;
     return disentangledAttention(q, k, v, pos.posK, pos.posQ, rel?.index ?? null, heads, d, scaleFactor(this.config), input);
+  }
+
+  /** Frees packed weights. */
+  dispose(): void {
+    this.relative?.releaseWindows();
+    for (const l of [this.queryProj, this.keyProj, this.valueProj, this.posKeyProj, this.posQueryProj]) l?.dispose();
   }
 }

@@ -1,8 +1,10 @@
-import { WeightsError } from '../errors.js';
+import { InputError, WeightsError } from '../errors.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import type { FileSource, LoadOptions } from '../io/source.js';
+import { withBackend } from '../tensor/kernels.js';
 import { Tensor, type TensorMap } from '../tensor/tensor.js';
 import type { AttentionInput, RelativeContext } from './attention.js';
+import { bindBackend, releaseBackend, type BoundBackend, type ComputeOptions } from './backend-options.js';
 import { parseConfig, type DebertaConfig } from './config.js';
 import { DebertaEmbeddings } from './embeddings.js';
 import { DebertaEncoder } from './encoder.js';
@@ -58,29 +60,55 @@ export class DebertaModel {
   readonly config: DebertaConfig;
   readonly embeddings: DebertaEmbeddings;
   readonly encoder: DebertaEncoder;
+  private readonly bound: BoundBackend;
+  private disposed = false;
 
-  /** Builds the model from `(config, weights)` where the weights are scoped at the backbone (no `deberta.` prefix). */
-  constructor(config: DebertaConfig, weights: Weights) {
+  /**
+   * Builds the model from `(config, weights)` where the weights are scoped at the backbone (no `deberta.`
+   * prefix), on `bound`'s backend (default: the shared one).
+   */
+  constructor(config: DebertaConfig, weights: Weights, bound: BoundBackend = { backend: null, owned: false }) {
     this.config = config;
-    this.embeddings = new DebertaEmbeddings(config, weights.scope('embeddings'));
-    this.encoder = new DebertaEncoder(config, weights.scope('encoder'));
+    this.bound = bound;
+    [this.embeddings, this.encoder] = withBackend(bound.backend, () => [
+      new DebertaEmbeddings(config, weights.scope('embeddings')),
+      new DebertaEncoder(config, weights.scope('encoder')),
+    ] as const);
   }
 
   /**
-   * Loads a checkpoint: config.json + weights, from a folder (Node) or any {@link FileSource}.
+   * Loads a checkpoint: config.json + weights, from a folder (Node), a URL or a Hub id.
    * Task checkpoints (keys under `deberta.`) load too; their head tensors are ignored.
    */
-  static async fromPretrained(source: string | FileSource, options: LoadOptions = {}): Promise<DebertaModel> {
+  static async fromPretrained(source: string | FileSource, options: LoadOptions & ComputeOptions = {}): Promise<DebertaModel> {
     const ckpt = await loadCheckpoint(source, options);
-    return new DebertaModel(parseConfig(ckpt.config), backboneWeights(ckpt.tensors, ckpt.source));
+    return ownBackendDuring(bindBackend(options), (bound) => new DebertaModel(parseConfig(ckpt.config), backboneWeights(ckpt.tensors, ckpt.source), bound));
   }
 
   /** Builds a model from a config (parsed or raw config.json object) and tensors keyed like a checkpoint. */
-  static fromWeights(config: DebertaConfig | Record<string, unknown>, weights: WeightsInput): DebertaModel {
-    return new DebertaModel(toConfig(config), backboneWeights(toTensorMap(weights), 'weights'));
+  static fromWeights(config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options: ComputeOptions = {}): DebertaModel {
+    return ownBackendDuring(bindBackend(options), (bound) => new DebertaModel(toConfig(config), backboneWeights(toTensorMap(weights), 'weights'), bound));
   }
 
-  /** Runs the backbone and keeps everything heads may need. */
+  /** Runs `fn` on this model's backend; every kernel call of a forward goes through here. */
+  compute<T>(fn: () => T): T {
+    if (this.disposed) throw new InputError('this model was disposed');
+    return withBackend(this.bound.backend, fn);
+  }
+
+  /**
+   * Frees the packed weights and stops this model's worker threads (when `numThreads` gave it its own).
+   * Later calls to `forward` throw. Idempotent.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.encoder.dispose();
+    this.embeddings.dispose();
+    releaseBackend(this.bound);
+  }
+
+  /** Runs the backbone and keeps everything heads may need (call inside {@link compute}). */
   run(inputs: ModelInputs): BackboneResult {
     const batch = prepareInputs(inputs, this.config);
     const attention: AttentionInput = { batch: batch.batch, length: batch.length, mask: batch.mask };
@@ -92,11 +120,21 @@ export class DebertaModel {
 
   /** Hidden states for a batch of token ids. Async so that threaded backends need no API change. */
   async forward(inputs: ModelInputs, options: ForwardOptions = {}): Promise<ModelOutput> {
-    const { inputs: b, states } = this.run(inputs);
+    const { inputs: b, states } = this.compute(() => this.run(inputs));
     const shape = [b.batch, b.length, this.config.hiddenSize];
     const out: ModelOutput = { lastHiddenState: new Tensor(states[states.length - 1], shape) };
     if (options.outputHiddenStates) out.hiddenStates = states.map((s) => new Tensor(s, shape));
     return out;
+  }
+}
+
+/** Builds something on a freshly bound backend, stopping the backend's workers if building fails. */
+export function ownBackendDuring<T>(bound: BoundBackend, build: (bound: BoundBackend) => T): T {
+  try {
+    return withBackend(bound.backend, () => build(bound));
+  } catch (e) {
+    releaseBackend(bound);
+    throw e;
   }
 }
 

@@ -52,4 +52,9 @@ export class DebertaEmbeddings {
     K.scaleRows(x, rows, this.config.hiddenSize, mask);
     return x;
   }
+
+  /** Frees packed weights. */
+  dispose(): void {
+    this.embedProj?.dispose();
+  }
 }

@@ -26,9 +26,16 @@ export class DebertaEncoder {
       this.relEmbeddings = config.normRelEbd
         ? new LayerNorm(w.scope('LayerNorm'), config.hiddenSize, config.layerNormEps).forward(table, new Float32Array(table.length))
         : table;
+      // The relative rows' projections depend on weights only: compute them at load, not in the first call.
+      for (const layer of this.layers) layer.attention.relative?.prime(this.relEmbeddings);
     } else {
       this.relEmbeddings = null;
     }
+  }
+
+  /** Frees packed weights. */
+  dispose(): void {
+    for (const layer of this.layers) layer.dispose();
   }
 
   /** Relative positions [L, L] as HF builds them (log-bucketed for v2 when `position_buckets` > 0). */

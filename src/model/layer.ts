@@ -9,6 +9,9 @@ import type { Weights } from './weights.js';
 /** The self-attention of either version: context [batch, length, heads·d] from keys/values and queries. */
 export interface SelfAttention {
   forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, rel: RelativeContext | null): Float32Array;
+  /** Projects the relative table once per model; null without relative attention. */
+  readonly relative: { prime(table: Float32Array): void } | null;
+  dispose(): void;
 }
 
 /**
@@ -52,5 +55,11 @@ export class DebertaLayer {
     const y = this.output.forward(inter, rows);
     K.add(y, a, y);
     return this.outputNorm.forward(y);
+  }
+
+  /** Frees packed weights. */
+  dispose(): void {
+    this.attention.dispose();
+    for (const l of [this.attentionOutput, this.intermediate, this.output]) l.dispose();
   }
 }

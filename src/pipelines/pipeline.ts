@@ -2,7 +2,8 @@ import { InputError } from '../errors.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import type { FileSource, LoadOptions } from '../io/source.js';
 import { parseConfig } from '../model/config.js';
-import { backboneWeights, DebertaModel } from '../model/deberta-model.js';
+import { bindBackend, type ComputeOptions } from '../model/backend-options.js';
+import { backboneWeights, DebertaModel, ownBackendDuring } from '../model/deberta-model.js';
 import { DebertaForQuestionAnswering, DebertaForSequenceClassification, DebertaForTokenClassification } from '../model/heads/classification.js';
 import { DebertaForMaskedLM } from '../model/heads/masked-lm.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -30,12 +31,14 @@ export const TASKS = [
 export type Task = (typeof TASKS)[number];
 
 /** Options of {@link pipeline}: where to load from, and tokenizer semantics. */
-export type PipelineOptions = LoadOptions & TokenizerLoadOptions;
+export type PipelineOptions = LoadOptions & TokenizerLoadOptions & ComputeOptions;
 
 interface Loaded<M> {
   readonly task: Task;
   readonly model: M;
   readonly tokenizer: DebertaTokenizer;
+  /** Frees the model's packed weights and stops its worker threads (`model.dispose()`). */
+  dispose(): void;
 }
 
 /** `fill(text)` -> proposals; `fill([t1, t2])` -> one result per text. */
@@ -84,8 +87,8 @@ export interface PipelineByTask {
   'feature-extraction': FeatureExtractionPipeline;
 }
 
-function attach<F extends object, M>(fn: F, task: Task, model: M, tokenizer: DebertaTokenizer): F & Loaded<M> {
-  return Object.assign(fn, { task, model, tokenizer });
+function attach<F extends object, M extends { dispose(): void }>(fn: F, task: Task, model: M, tokenizer: DebertaTokenizer): F & Loaded<M> {
+  return Object.assign(fn, { task, model, tokenizer, dispose: () => model.dispose() });
 }
 
 /**
@@ -103,7 +106,9 @@ export async function pipeline<T extends Task>(task: T, source: string | FileSou
   }
   const [ckpt, tokenizer] = await Promise.all([loadCheckpoint(source, options), AutoTokenizer.fromPretrained(source, options)]);
   const config = parseConfig(ckpt.config);
-  const build = <M>(cls: new (c: typeof config, t: typeof ckpt.tensors, s: string) => M): M => new cls(config, ckpt.tensors, ckpt.source);
+  const bound = bindBackend(options);
+  const build = <M>(cls: new (c: typeof config, t: typeof ckpt.tensors, s: string, b: typeof bound) => M): M =>
+    ownBackendDuring(bound, (b) => new cls(config, ckpt.tensors, ckpt.source, b));
   const many = <I, R>(run: (inputs: I[]) => Promise<R[]>) => async (input: I | I[]) => {
     const out = await run(Array.isArray(input) ? input : [input]);
     return Array.isArray(input) ? out : out[0];
@@ -122,7 +127,12 @@ export async function pipeline<T extends Task>(task: T, source: string | FileSou
     }
     case 'zero-shot-classification': {
       const model = build(DebertaForSequenceClassification);
-      entailmentIds(model); // fail at load, not at the first call, for a checkpoint without NLI labels
+      try {
+        entailmentIds(model); // fail at load, not at the first call, for a checkpoint without NLI labels
+      } catch (e) {
+        model.dispose();
+        throw e;
+      }
       const fn = (input: string | string[], labels: string | string[], o?: ZeroShotOptions) =>
         many<string, ZeroShotResult>((xs) => zeroShot(model, tokenizer, xs, labels, o))(input);
       return attach(fn, task, model, tokenizer) as PipelineByTask[T];
@@ -146,7 +156,7 @@ export async function pipeline<T extends Task>(task: T, source: string | FileSou
       return attach(fn, task, model, tokenizer) as PipelineByTask[T];
     }
     case 'feature-extraction': {
-      const model = new DebertaModel(config, backboneWeights(ckpt.tensors, ckpt.source));
+      const model = ownBackendDuring(bound, (b) => new DebertaModel(config, backboneWeights(ckpt.tensors, ckpt.source), b));
       const fn = async (input: string | string[], o?: FeatureExtractionOptions) => {
         const texts = Array.isArray(input) ? input : [input];
         if (texts.length === 0) throw new InputError('feature-extraction needs at least one text');

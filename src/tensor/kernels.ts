@@ -11,7 +11,7 @@ import { addGatheredScores, embeddingGather } from './js/gather.js';
 import { layerNorm } from './js/layer-norm.js';
 import { gemm, packB } from './js/matmul.js';
 import { maskedSoftmax } from './js/softmax.js';
-import { createWasmBackend, wasmSimdSupported } from './wasm/backend.js';
+import { createWasmBackend, threadsSupported, wasmSimdSupported } from './wasm/backend.js';
 
 export type { Activation } from './js/activations.js';
 export type { AttentionArgs, RelativeTerms } from './js/attention.js';
@@ -63,10 +63,42 @@ export function setBackend(backend: Backend): void {
   active = backend;
 }
 
+/**
+ * Runs `fn` with `backend` active (every kernel call inside goes to it), then restores the previous one.
+ * Models bound to their own backend wrap their synchronous compute in this; `null` keeps the active one.
+ */
+export function withBackend<T>(backend: Backend | null, fn: () => T): T {
+  if (backend === null) return fn();
+  const previous = active;
+  active = backend;
+  try {
+    return fn();
+  } finally {
+    active = previous;
+  }
+}
+
+/** Most threads the default backend starts on its own: more rarely pays off on DeBERTa-sized matrices. */
+const DEFAULT_MAX_THREADS = 4;
+
+/**
+ * Threads of the default backend: the machine's cores (capped at 4) where workers can share memory (Node,
+ * cross-origin isolated pages), else 1.
+ */
+export function defaultNumThreads(): number {
+  if (!threadsSupported()) return 1;
+  const g = globalThis as {
+    navigator?: { hardwareConcurrency?: number };
+    process?: { getBuiltinModule?: (id: string) => { availableParallelism?: () => number } | undefined };
+  };
+  const cores = g.navigator?.hardwareConcurrency ?? g.process?.getBuiltinModule?.('os')?.availableParallelism?.() ?? 1;
+  return Math.max(1, Math.min(DEFAULT_MAX_THREADS, Math.floor(cores)));
+}
+
 function defaultBackend(): Backend {
   if (!wasmSimdSupported()) return jsBackend;
   try {
-    return createWasmBackend();
+    return createWasmBackend({ numThreads: defaultNumThreads() });
   } catch {
     // e.g. a Content-Security-Policy without 'wasm-unsafe-eval' forbids compiling modules
     return jsBackend;

@@ -2,7 +2,8 @@ import { loadCheckpoint } from '../../io/checkpoint.js';
 import type { FileSource, LoadOptions } from '../../io/source.js';
 import { Tensor, type TensorMap } from '../../tensor/tensor.js';
 import { parseConfig, type DebertaConfig } from '../config.js';
-import { backboneWeights, DebertaModel, toConfig, toTensorMap, type BackboneResult, type WeightsInput } from '../deberta-model.js';
+import { bindBackend, type BoundBackend, type ComputeOptions } from '../backend-options.js';
+import { backboneWeights, DebertaModel, ownBackendDuring, toConfig, toTensorMap, type BackboneResult, type WeightsInput } from '../deberta-model.js';
 import type { ModelInputs } from '../inputs.js';
 import { Weights } from '../weights.js';
 
@@ -21,7 +22,7 @@ export interface LogitsOutput {
 
 /** A task model class: built from a config, a checkpoint's tensors and their source name. */
 export interface HeadClass<T> {
-  new (config: DebertaConfig, tensors: TensorMap, source: string): T;
+  new (config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend): T;
 }
 
 /**
@@ -35,22 +36,36 @@ export abstract class DebertaTaskModel {
   /** The checkpoint's tensors at the root (head keys such as `classifier.weight`). */
   protected readonly headWeights: Weights;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
+  /**
+   * Builds backbone and head on `bound`'s backend. Subclass constructors create their head modules after
+   * this one returns, so construct through `fromPretrained` / `fromWeights` (or inside `withBackend`) when
+   * the model has its own backend.
+   */
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
     this.config = config;
-    this.deberta = new DebertaModel(config, backboneWeights(tensors, source));
+    this.deberta = new DebertaModel(config, backboneWeights(tensors, source), bound);
     this.headWeights = new Weights(tensors, '', `${source} (${new.target.name} head)`);
   }
 
-  /** Loads config.json and weights from a folder (Node) or any {@link FileSource}. */
-  static async fromPretrained<T>(this: HeadClass<T>, source: string | FileSource, options: LoadOptions = {}): Promise<T> {
+  /** Loads config.json and weights from a folder (Node), a URL or a Hub id. */
+  static async fromPretrained<T>(this: HeadClass<T>, source: string | FileSource, options: LoadOptions & ComputeOptions = {}): Promise<T> {
     const ckpt = await loadCheckpoint(source, options);
-    return new this(parseConfig(ckpt.config), ckpt.tensors, ckpt.source);
+    return ownBackendDuring(bindBackend(options), (bound) => new this(parseConfig(ckpt.config), ckpt.tensors, ckpt.source, bound));
   }
 
   /** Builds the model from a config (raw config.json object or parsed) and tensors keyed like a checkpoint. */
-  static fromWeights<T>(this: HeadClass<T>, config: DebertaConfig | Record<string, unknown>, weights: WeightsInput): T {
-    return new this(toConfig(config), toTensorMap(weights), 'weights');
+  static fromWeights<T>(this: HeadClass<T>, config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options: ComputeOptions = {}): T {
+    return ownBackendDuring(bindBackend(options), (bound) => new this(toConfig(config), toTensorMap(weights), 'weights', bound));
   }
+
+  /** Frees packed weights (head and backbone) and stops the model's own worker threads. Idempotent. */
+  dispose(): void {
+    for (const m of this.headModules()) m.dispose();
+    this.deberta.dispose();
+  }
+
+  /** The head's modules holding packed weights, for {@link dispose}. */
+  protected abstract headModules(): Array<{ dispose(): void }>;
 
   /** Hidden states as Tensors, for `outputHiddenStates`. */
   protected hiddenStates(run: BackboneResult, options: HeadForwardOptions): Tensor[] | undefined {
@@ -59,8 +74,13 @@ export abstract class DebertaTaskModel {
     return run.states.map((s) => new Tensor(s, shape));
   }
 
-  /** Runs the backbone. */
+  /** Runs the backbone (inside {@link compute}). */
   protected runBackbone(inputs: ModelInputs): BackboneResult {
     return this.deberta.run(inputs);
+  }
+
+  /** Runs a forward's synchronous compute on the model's backend. */
+  protected compute<T>(fn: () => T): T {
+    return this.deberta.compute(fn);
   }
 }

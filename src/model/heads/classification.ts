@@ -20,12 +20,18 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
     this.classifier = new Linear(this.headWeights.scope('classifier'), config.poolerHiddenSize, config.numLabels);
   }
 
+  protected headModules() {
+    return [this.pooler, this.classifier];
+  }
+
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
-    const run = this.runBackbone(inputs);
-    const { batch, length } = run.inputs;
-    const pooled = this.pooler.forward(run.states[run.states.length - 1], batch, length); // [batch, pooler_hidden]
-    const logits = this.classifier.forward(pooled, batch); // [batch, num_labels]
-    return { logits: new Tensor(logits, [batch, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+    return this.compute(() => {
+      const run = this.runBackbone(inputs);
+      const { batch, length } = run.inputs;
+      const pooled = this.pooler.forward(run.states[run.states.length - 1], batch, length); // [batch, pooler_hidden]
+      const logits = this.classifier.forward(pooled, batch); // [batch, num_labels]
+      return { logits: new Tensor(logits, [batch, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+    });
   }
 }
 
@@ -38,11 +44,17 @@ export class DebertaForTokenClassification extends DebertaTaskModel {
     this.classifier = new Linear(this.headWeights.scope('classifier'), config.hiddenSize, config.numLabels);
   }
 
+  protected headModules() {
+    return [this.classifier];
+  }
+
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
-    const run = this.runBackbone(inputs);
-    const { batch, length } = run.inputs;
-    const logits = this.classifier.forward(run.states[run.states.length - 1], batch * length);
-    return { logits: new Tensor(logits, [batch, length, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+    return this.compute(() => {
+      const run = this.runBackbone(inputs);
+      const { batch, length } = run.inputs;
+      const logits = this.classifier.forward(run.states[run.states.length - 1], batch * length);
+      return { logits: new Tensor(logits, [batch, length, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+    });
   }
 }
 
@@ -64,20 +76,26 @@ export class DebertaForQuestionAnswering extends DebertaTaskModel {
     this.qaOutputs = new Linear(this.headWeights.scope('qa_outputs'), config.hiddenSize, 2);
   }
 
+  protected headModules() {
+    return [this.qaOutputs];
+  }
+
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<QuestionAnsweringOutput> {
-    const run = this.runBackbone(inputs);
-    const { batch, length } = run.inputs;
-    const both = this.qaOutputs.forward(run.states[run.states.length - 1], batch * length); // [batch, seq, 2]
-    const start = new Float32Array(batch * length);
-    const end = new Float32Array(batch * length);
-    for (let t = 0; t < batch * length; t++) {
-      start[t] = both[2 * t];
-      end[t] = both[2 * t + 1];
-    }
-    return {
-      startLogits: new Tensor(start, [batch, length]),
-      endLogits: new Tensor(end, [batch, length]),
-      hiddenStates: this.hiddenStates(run, options),
-    };
+    return this.compute(() => {
+      const run = this.runBackbone(inputs);
+      const { batch, length } = run.inputs;
+      const both = this.qaOutputs.forward(run.states[run.states.length - 1], batch * length); // [batch, seq, 2]
+      const start = new Float32Array(batch * length);
+      const end = new Float32Array(batch * length);
+      for (let t = 0; t < batch * length; t++) {
+        start[t] = both[2 * t];
+        end[t] = both[2 * t + 1];
+      }
+      return {
+        startLogits: new Tensor(start, [batch, length]),
+        endLogits: new Tensor(end, [batch, length]),
+        hiddenStates: this.hiddenStates(run, options),
+      };
+    });
   }
 }

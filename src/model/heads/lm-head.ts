@@ -55,4 +55,11 @@ export class LMPredictionHead {
     K.gemm(rows, x, 0, E, this.decoder, logits, 0, V, this.bias);
     return logits;
   }
+
+  /** Frees packed weights (the dense layer and the tied decoder's packing). */
+  dispose(): void {
+    this.dense.dispose();
+    this.decoder?.dispose?.();
+    this.decoder = null;
+  }
 }

@@ -42,26 +42,32 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
   }
 
   /** logits [batch, seq, vocab] (or [positions, vocab] when `positions` is given). */
+  protected headModules() {
+    return [this.lmHead];
+  }
+
   async forward(inputs: ModelInputs, options: MaskedLMForwardOptions = {}): Promise<LogitsOutput> {
-    const run = this.runBackbone(inputs);
-    const { batch, length } = run.inputs;
-    const decoder = options.decoder ?? 'standard';
-    if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`decoder must be 'standard' or 'emd', got ${JSON.stringify(decoder)}`);
-    const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
-    const V = this.config.vocabSize;
-    const H = this.config.hiddenSize;
-    if (options.positions !== undefined) {
-      const rows = new Float32Array(options.positions.length * H);
-      options.positions.forEach(([b, t], i) => {
-        if (!Number.isInteger(b) || !Number.isInteger(t) || b < 0 || b >= batch || t < 0 || t >= length) {
-          throw new InputError(`positions[${i}] = [${b}, ${t}] is outside [batch ${batch}, seq ${length}]`);
-        }
-        rows.set(h.subarray((b * length + t) * H, (b * length + t + 1) * H), i * H);
-      });
-      const logits = this.lmHead.forward(rows, options.positions.length);
-      return { logits: new Tensor(logits, [options.positions.length, V]), hiddenStates: this.hiddenStates(run, options) };
-    }
-    const logits = this.lmHead.forward(h, batch * length);
-    return { logits: new Tensor(logits, [batch, length, V]), hiddenStates: this.hiddenStates(run, options) };
+    return this.compute(() => {
+      const run = this.runBackbone(inputs);
+      const { batch, length } = run.inputs;
+      const decoder = options.decoder ?? 'standard';
+      if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`decoder must be 'standard' or 'emd', got ${JSON.stringify(decoder)}`);
+      const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
+      const V = this.config.vocabSize;
+      const H = this.config.hiddenSize;
+      if (options.positions !== undefined) {
+        const rows = new Float32Array(options.positions.length * H);
+        options.positions.forEach(([b, t], i) => {
+          if (!Number.isInteger(b) || !Number.isInteger(t) || b < 0 || b >= batch || t < 0 || t >= length) {
+            throw new InputError(`positions[${i}] = [${b}, ${t}] is outside [batch ${batch}, seq ${length}]`);
+          }
+          rows.set(h.subarray((b * length + t) * H, (b * length + t + 1) * H), i * H);
+        });
+        const logits = this.lmHead.forward(rows, options.positions.length);
+        return { logits: new Tensor(logits, [options.positions.length, V]), hiddenStates: this.hiddenStates(run, options) };
+      }
+      const logits = this.lmHead.forward(h, batch * length);
+      return { logits: new Tensor(logits, [batch, length, V]), hiddenStates: this.hiddenStates(run, options) };
+    });
   }
 }

@@ -26,30 +26,36 @@ export class DebertaForMultipleChoice extends DebertaTaskModel {
     this.classifier = new Linear(this.headWeights.scope('classifier'), config.poolerHiddenSize, 1);
   }
 
+  protected headModules() {
+    return [this.pooler, this.classifier];
+  }
+
   async forward(inputs: MultipleChoiceInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
-    const ids = inputs?.inputIds;
-    if (!Array.isArray(ids) || ids.length === 0 || !Array.isArray(ids[0]) || !Array.isArray(ids[0][0])) {
-      throw new InputError('multiple choice expects inputIds shaped [batch][choices][seq]');
-    }
-    const batch = ids.length;
-    const choices = ids[0].length;
-    const flatten = (name: string, x: number[][][] | undefined): number[][] | undefined => {
-      if (x === undefined) return undefined;
-      if (!Array.isArray(x) || x.length !== batch) throw new InputError(`${name} must be shaped [batch][choices][seq] like inputIds (${batch} rows)`);
-      return x.flatMap((row, b) => {
-        if (!Array.isArray(row) || row.length !== choices || !row.every(Array.isArray)) {
-          throw new InputError(`${name}[${b}] must hold ${choices} sequences (choices), like inputIds[0]`);
-        }
-        return row;
+    return this.compute(() => {
+      const ids = inputs?.inputIds;
+      if (!Array.isArray(ids) || ids.length === 0 || !Array.isArray(ids[0]) || !Array.isArray(ids[0][0])) {
+        throw new InputError('multiple choice expects inputIds shaped [batch][choices][seq]');
+      }
+      const batch = ids.length;
+      const choices = ids[0].length;
+      const flatten = (name: string, x: number[][][] | undefined): number[][] | undefined => {
+        if (x === undefined) return undefined;
+        if (!Array.isArray(x) || x.length !== batch) throw new InputError(`${name} must be shaped [batch][choices][seq] like inputIds (${batch} rows)`);
+        return x.flatMap((row, b) => {
+          if (!Array.isArray(row) || row.length !== choices || !row.every(Array.isArray)) {
+            throw new InputError(`${name}[${b}] must hold ${choices} sequences (choices), like inputIds[0]`);
+          }
+          return row;
+        });
+      };
+      const run = this.runBackbone({
+        inputIds: flatten('inputIds', ids)!,
+        attentionMask: flatten('attentionMask', inputs.attentionMask),
+        tokenTypeIds: flatten('tokenTypeIds', inputs.tokenTypeIds),
       });
-    };
-    const run = this.runBackbone({
-      inputIds: flatten('inputIds', ids)!,
-      attentionMask: flatten('attentionMask', inputs.attentionMask),
-      tokenTypeIds: flatten('tokenTypeIds', inputs.tokenTypeIds),
+      const pooled = this.pooler.forward(run.states[run.states.length - 1], batch * choices, run.inputs.length);
+      const logits = this.classifier.forward(pooled, batch * choices); // [batch·choices, 1]
+      return { logits: new Tensor(logits, [batch, choices]), hiddenStates: this.hiddenStates(run, options) };
     });
-    const pooled = this.pooler.forward(run.states[run.states.length - 1], batch * choices, run.inputs.length);
-    const logits = this.classifier.forward(pooled, batch * choices); // [batch·choices, 1]
-    return { logits: new Tensor(logits, [batch, choices]), hiddenStates: this.hiddenStates(run, options) };
   }
 }

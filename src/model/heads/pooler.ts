@@ -20,4 +20,9 @@ export class ContextPooler {
     kernels().activate(this.config.poolerHiddenAct, pooled);
     return pooled;
   }
+
+  /** Frees packed weights. */
+  dispose(): void {
+    this.dense.dispose();
+  }
 }

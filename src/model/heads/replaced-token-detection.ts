@@ -26,24 +26,30 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
     this.classifier = new Linear(w.scope('classifier'), H, 1);
   }
 
+  protected headModules() {
+    return [this.dense, this.classifier];
+  }
+
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
-    const K = kernels();
-    const run = this.runBackbone(inputs);
-    const { batch, length } = run.inputs;
-    const H = this.config.hiddenSize;
-    const h = run.states[run.states.length - 1];
-    const x = new Float32Array(h.length); // [batch, seq, hidden]: h + h[CLS] of its sequence
-    for (let b = 0; b < batch; b++) {
-      const cls = h.subarray(b * length * H, b * length * H + H);
-      for (let t = 0; t < length; t++) {
-        const o = (b * length + t) * H;
-        K.add(h.subarray(o, o + H), cls, x.subarray(o, o + H));
+    return this.compute(() => {
+      const K = kernels();
+      const run = this.runBackbone(inputs);
+      const { batch, length } = run.inputs;
+      const H = this.config.hiddenSize;
+      const h = run.states[run.states.length - 1];
+      const x = new Float32Array(h.length); // [batch, seq, hidden]: h + h[CLS] of its sequence
+      for (let b = 0; b < batch; b++) {
+        const cls = h.subarray(b * length * H, b * length * H + H);
+        for (let t = 0; t < length; t++) {
+          const o = (b * length + t) * H;
+          K.add(h.subarray(o, o + H), cls, x.subarray(o, o + H));
+        }
       }
-    }
-    this.norm.forward(x);
-    const y = this.dense.forward(x, batch * length);
-    K.activate(this.config.hiddenAct, y);
-    const logits = this.classifier.forward(y, batch * length); // [batch·seq, 1]
-    return { logits: new Tensor(logits, [batch, length]), hiddenStates: this.hiddenStates(run, options) };
+      this.norm.forward(x);
+      const y = this.dense.forward(x, batch * length);
+      K.activate(this.config.hiddenAct, y);
+      const logits = this.classifier.forward(y, batch * length); // [batch·seq, 1]
+      return { logits: new Tensor(logits, [batch, length]), hiddenStates: this.hiddenStates(run, options) };
+    });
   }
 }
