@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DebertaModel } from '../src/model/deberta-model.js';
+import { kernels } from '../src/tensor/kernels.js';
 import { randomV2Weights, V3_BASE_CONFIG } from './random-model.js';
 import { writeSafetensors } from './safetensors-writer.js';
 import { median } from './timing.js';
@@ -98,14 +99,20 @@ async function ortWeb(threads: number): Promise<Engine | null> {
 }
 
 async function ours(threads: number): Promise<Engine> {
-  const model = await DebertaModel.fromPretrained(DIR, { numThreads: threads } as never);
+  const model = await DebertaModel.fromPretrained(DIR, { numThreads: threads });
+  await (kernelsOf(model) as { ready?: () => Promise<void> }).ready?.();
   return {
     name: 'deberta (ours)',
     async run(ids) {
       return (await model.forward({ inputIds: ids })).lastHiddenState.data;
     },
-    close: async () => (model as unknown as { dispose?: () => void }).dispose?.(),
+    close: async () => model.dispose(),
   };
+}
+
+/** The backend a model computes on. */
+function kernelsOf(model: DebertaModel) {
+  return model.compute(() => kernels());
 }
 
 function randomIds(batch: number, seq: number): number[][] {
