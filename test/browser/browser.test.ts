@@ -24,7 +24,7 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   server = await startStaticServer(
     { '/dist/': join(ROOT, 'dist'), '/fixtures/': FIXTURES, '/examples/': join(ROOT, 'examples') },
-    { '/': '<!doctype html><title>deberta browser test</title>' },
+    { '/': '<!doctype html><title>deberta browser test</title>', '/isolated/': '<!doctype html><title>isolated</title>' },
   );
   userDataDir = mkdtempSync(join(tmpdir(), 'deberta-chromium-'));
   // A fresh user-data dir per run; never a downloaded browser.
@@ -127,5 +127,37 @@ describe('browser bundle in headless Chromium', () => {
     const nodeFill = (await (await pipeline('fill-mask', dir))(text)) as Array<{ score: number }>;
     expect(got.fill.map((r) => ({ ...r, score: 0 }))).toEqual(nodeFill.map((r) => ({ ...r, score: 0 })));
     got.fill.forEach((r, i) => expect(Math.abs(r.score - nodeFill[i].score)).toBeLessThanOrEqual(1e-6));
+  });
+
+  it('runs on Web Worker threads in a cross-origin isolated page, equal to the fixture', async () => {
+    const isolated = await browser.newPage();
+    try {
+      await isolated.goto(`${server.url}/isolated/`);
+      await isolated.addScriptTag({ type: 'module', content: "import * as deberta from '/dist/browser/index.js'; window.deberta = deberta;" });
+      await isolated.waitForFunction(() => 'deberta' in window);
+      const got = await isolated.evaluate(async ({ modelUrl, batch }) => {
+        const lib = (window as unknown as { deberta: typeof import('../../src/index.js') }).deberta;
+        const model = await lib.DebertaModel.fromPretrained(modelUrl, { numThreads: 2 });
+        const backend = model.compute(() => lib.kernels()) as import('../../src/index.js').WasmBackend;
+        await backend.ready();
+        const out = await model.forward(batch);
+        const result = {
+          isolated: (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true,
+          threads: backend.numThreads,
+          defaultThreads: lib.defaultNumThreads(),
+          data: Array.from(out.lastHiddenState.data),
+        };
+        model.dispose();
+        return result;
+      }, { modelUrl: `${server.url}/fixtures/models/${CASE}`, batch });
+      expect(got.isolated).toBe(true);
+      expect(got.threads).toBe(2);
+      expect(got.defaultThreads).toBeGreaterThanOrEqual(1);
+      expect(maxAbsDiff(Float32Array.from(got.data), expected.last_hidden_state)).toBeLessThan(1e-4);
+      // and the page that is not isolated gets one thread by default
+      expect(await page.evaluate(() => (window as unknown as { deberta: { defaultNumThreads(): number } }).deberta.defaultNumThreads())).toBe(1);
+    } finally {
+      await isolated.close();
+    }
   });
 });

@@ -7,12 +7,18 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.map': 'application/json',
 };
 
-/** A static file server on 127.0.0.1 at a random port; `mounts` maps URL prefixes to folders. */
+/**
+ * A static file server on 127.0.0.1 at a random port; `mounts` maps URL prefixes to folders, `pages` paths to
+ * HTML. Pages under `/isolated/` are served cross-origin isolated (COOP + COEP), as threaded pages must be.
+ */
 export async function startStaticServer(mounts: Record<string, string>, pages: Record<string, string> = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     if (path in pages) {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path]);
+      const isolation = path.startsWith('/isolated/')
+        ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+        : {};
+      res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(pages[path]);
       return;
     }
     for (const [prefix, dir] of Object.entries(mounts)) {
