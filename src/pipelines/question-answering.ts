@@ -44,7 +44,9 @@ interface Piece {
 
 /** Tokens of one text without [CLS]/[SEP], with offsets. */
 function pieces(tokenizer: DebertaTokenizer, text: string): Piece {
-  const enc = tokenizer(text, { returnOffsets: true, addSpecialTokens: false });
+  // The context is cut into windows below, so a long one is expected: an explicit maxLength without truncation
+  // tells the tokenizer not to warn about its length.
+  const enc = tokenizer(text, { returnOffsets: true, addSpecialTokens: false, truncation: false, maxLength: Number.MAX_SAFE_INTEGER });
   const offsets = enc.offsets![0];
   return { ids: enc.inputIds[0], starts: offsets.map((o) => o[0]), ends: offsets.map((o) => o[1]) };
 }

@@ -4,7 +4,7 @@
 // context tokens and [CLS]; span score p(start)·p(end); answers snapped to whole words, where a word is what
 // the Metaspace pre-tokenizer splits on spaces (so it keeps trailing punctuation and its leading space).
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { AutoTokenizer, InputError, parseConfig, Tensor, type DebertaForQuestionAnswering, type DebertaTokenizer, type ModelInputs } from '../../src/index.js';
 import { answerQuestions } from '../../src/pipelines/question-answering.js';
 
@@ -92,5 +92,17 @@ describe('question answering (transformers semantics, hand-checked)', () => {
     await expect(answerQuestions(model, tokenizer, [{ question: QUESTION, context: '  ' }])).rejects.toThrow('the context is empty');
     await expect(answerQuestions(model, tokenizer, [{ question: '', context: CONTEXT }])).rejects.toThrow(InputError);
     await expect(answerQuestions(model, tokenizer, [{ question: QUESTION, context: CONTEXT }], { maxSeqLen: 13, docStride: 4 })).rejects.toThrow('docStride 4');
+  });
+
+  it('reads a context far longer than the model limit without a length warning', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const long = `${'Some filler words here. '.repeat(150)}${CONTEXT}`; // about 750 tokens
+    const [answers] = await answerQuestions(model, tokenizer, [{ question: QUESTION, context: long }], { topK: 1 });
+    // Every window holding the tail scores (▁Paris, ▁France) above (▁Paris, ▁Paris), as in the short context.
+    expect(answers[0].answer).toBe(' Paris, France.');
+    expect(long.slice(answers[0].start, answers[0].end)).toBe(' Paris, France.');
+    expect(answers[0].start).toBe(long.length - CONTEXT.length + 22);
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
   });
 });
