@@ -24,8 +24,11 @@ const MAX_THREADS = 256;
 
 /** Resolves {@link ComputeOptions}; bad values are an `InputError` naming `numThreads`. */
 export function bindBackend(options: ComputeOptions = {}): BoundBackend {
-  if (options.backend !== undefined) return { backend: options.backend, owned: false };
   const n = options.numThreads;
+  if (options.backend !== undefined) {
+    if (n !== undefined) throw new InputError('give numThreads and backend separately: numThreads makes a backend of its own');
+    return { backend: options.backend, owned: false };
+  }
   if (n === undefined) return { backend: null, owned: false };
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new InputError(`numThreads must be an integer from 1 to ${MAX_THREADS}, got ${String(n)}`);

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DebertaForSequenceClassification, DebertaModel, InputError, jsBackend, pipeline, threadsSupported } from '../../src/index.js';
+import { DebertaForSequenceClassification, DebertaModel, InputError, jsBackend, kernels, pipeline, threadsSupported, type Backend, type WasmBackend } from '../../src/index.js';
 import { FixtureExpected, FixtureInputs, maxAbsDiff, modelDir, readJsonFile } from '../helpers/fixtures.js';
 
 const CASE = 'v3_base_like';
@@ -34,12 +34,22 @@ describe('numThreads', () => {
     }
   });
 
-  it('an explicit backend is used as given (the JS reference kernels here)', async () => {
-    const model = await DebertaForSequenceClassification.fromPretrained(join(dir, 'heads', 'sequence_classification'), { backend: jsBackend });
+  it('an explicit backend is used as given, by the backbone and the head', async () => {
+    let gemms = 0;
+    const spy: Backend = { ...jsBackend, name: 'spy', gemm: (...args) => { gemms++; return jsBackend.gemm(...args); } };
+    const model = await DebertaForSequenceClassification.fromPretrained(join(dir, 'heads', 'sequence_classification'), { backend: spy });
+    const atLoad = gemms; // relative-table projections are computed at load, on this backend
+    expect(atLoad).toBeGreaterThan(0);
     const out = await model.forward(batch);
+    // 3 layers x (q, k, v, attention output, intermediate, output) + pooler + classifier
+    expect(gemms - atLoad).toBe(3 * 6 + 2);
     const want = expected.heads!.sequence_classification.logits;
     expect(maxAbsDiff(out.logits.data, want)).toBeLessThan(2e-4);
     model.dispose();
+  });
+
+  it('rejects numThreads together with a backend', async () => {
+    await expect(DebertaModel.fromPretrained(dir, { backend: jsBackend, numThreads: 2 })).rejects.toThrow('numThreads and backend');
   });
 });
 
@@ -54,6 +64,10 @@ describe('dispose', () => {
 
   it.runIf(threadsSupported())('works on pipelines too', async () => {
     const fill = await pipeline('fill-mask', join(import.meta.dirname, '..', '..', 'examples', 'deberta-v3-tiny-mlm'), { numThreads: 2 });
+    // The pipeline's model (head included) computes on its own 2-thread backend, not the shared one.
+    const own = fill.model.deberta.compute(() => kernels()) as WasmBackend;
+    expect(own).not.toBe(kernels());
+    expect(own.numThreads).toBe(2);
     const out = await fill('Paris is the [MASK] of France.', { topK: 1 });
     expect((out as Array<{ token: number }>)[0].token).toBe(88831); // transformers' top proposal (pipeline fixture en-default)
     fill.dispose();

@@ -1,3 +1,4 @@
+import type { BoundBackend } from '../backend-options.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import type { ModelInputs } from '../inputs.js';
@@ -14,8 +15,8 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
   readonly pooler: ContextPooler;
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
-    super(config, tensors, source);
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
+    super(config, tensors, source, bound);
     this.pooler = new ContextPooler(config, this.headWeights.scope('pooler'));
     this.classifier = new Linear(this.headWeights.scope('classifier'), config.poolerHiddenSize, config.numLabels);
   }
@@ -39,8 +40,8 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
 export class DebertaForTokenClassification extends DebertaTaskModel {
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
-    super(config, tensors, source);
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
+    super(config, tensors, source, bound);
     this.classifier = new Linear(this.headWeights.scope('classifier'), config.hiddenSize, config.numLabels);
   }
 
@@ -71,8 +72,8 @@ export interface QuestionAnsweringOutput {
 export class DebertaForQuestionAnswering extends DebertaTaskModel {
   readonly qaOutputs: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
-    super(config, tensors, source);
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
+    super(config, tensors, source, bound);
     this.qaOutputs = new Linear(this.headWeights.scope('qa_outputs'), config.hiddenSize, 2);
   }
 

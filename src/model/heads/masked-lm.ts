@@ -1,3 +1,4 @@
+import type { BoundBackend } from '../backend-options.js';
 import { InputError, WeightsError } from '../../errors.js';
 import { Tensor, type TensorMap } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
@@ -29,8 +30,8 @@ export interface MaskedLMForwardOptions extends HeadForwardOptions {
 export class DebertaForMaskedLM extends DebertaTaskModel {
   readonly lmHead: LMPredictionHead;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
-    super(config, tensors, source);
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
+    super(config, tensors, source, bound);
     const w = this.headWeights;
     const legacy = w.has('cls.predictions.transform.dense.weight');
     const microsoft = w.has('lm_predictions.lm_head.dense.weight');

@@ -1,3 +1,4 @@
+import type { BoundBackend } from '../backend-options.js';
 import { InputError } from '../../errors.js';
 import { Tensor, type TensorMap } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
@@ -20,8 +21,8 @@ export class DebertaForMultipleChoice extends DebertaTaskModel {
   readonly pooler: ContextPooler;
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
-    super(config, tensors, source);
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
+    super(config, tensors, source, bound);
     this.pooler = new ContextPooler(config, this.headWeights.scope('pooler'));
     this.classifier = new Linear(this.headWeights.scope('classifier'), config.poolerHiddenSize, 1);
   }

@@ -1,3 +1,4 @@
+import type { BoundBackend } from '../backend-options.js';
 import { kernels } from '../../tensor/kernels.js';
 import { Tensor, type TensorMap } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
@@ -17,8 +18,8 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
   readonly dense: Linear;
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string) {
-    super(config, tensors, source);
+  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
+    super(config, tensors, source, bound);
     const w = this.headWeights.scope('mask_predictions');
     const H = config.hiddenSize;
     this.norm = new LayerNorm(w.scope('LayerNorm'), H, config.layerNormEps);
