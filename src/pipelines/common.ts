@@ -32,13 +32,13 @@ export function encodeBatch(
   texts: string[],
   pairs: string[] | null,
   truncation: TokenizerCallOptions['truncation'],
-  returnOffsets = false,
+  extra: TokenizerCallOptions = {},
 ): BatchEncoding {
   const options: TokenizerCallOptions = {
     padding: true,
     truncation,
     maxLength: truncation === false ? undefined : sequenceLimit(config, tokenizer),
-    returnOffsets,
+    ...extra,
   };
   return pairs === null ? tokenizer(texts, options) : tokenizer(texts, pairs, options);
 }

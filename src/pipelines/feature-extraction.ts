@@ -28,7 +28,7 @@ export async function extractFeatures(
   if (!['none', 'mean', 'cls'].includes(pooling)) throw new InputError(`pooling must be none, mean or cls, got ${JSON.stringify(pooling)}`);
   texts.forEach((t, i) => requireString(t, `input ${i}`));
   const H = model.config.hiddenSize;
-  const enc = encodeBatch(tokenizer, model.config, texts, null, options.truncation ?? true, false);
+  const enc = encodeBatch(tokenizer, model.config, texts, null, options.truncation ?? true);
   const seq = Math.max(...enc.inputIds.map((r) => r.length));
   const hidden = new Float32Array(texts.length * seq * H);
   let b0 = 0;
@@ -48,7 +48,8 @@ export async function extractFeatures(
     const pooled = new Float32Array(texts.length * H);
     for (let b = 0; b < texts.length; b++) {
       if (pooling === 'cls') {
-        pooled.set(hidden.subarray(b * seq * H, b * seq * H + H), b * H);
+        const first = Math.max(0, enc.attentionMask[b].indexOf(1)); // [CLS], also under left padding
+        pooled.set(hidden.subarray((b * seq + first) * H, (b * seq + first + 1) * H), b * H);
         continue;
       }
       let count = 0;

@@ -62,7 +62,6 @@ export async function fillMask(
   options: FillMaskOptions = {},
 ): Promise<FillMaskOutput[]> {
   const maskId = tokenizer.maskTokenId;
-  if (maskId === null) throw new InputError('this tokenizer has no mask token');
   const k = options.topK ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new InputError(`topK must be a positive integer, got ${k}`);
   const targetIds = options.targets === undefined ? null : resolveTargets(tokenizer, options.targets);
@@ -81,14 +80,14 @@ export async function fillMask(
     const V = model.config.vocabSize;
     let row = 0;
     masksPerText.forEach((masks, b) => {
-      const ids = enc.inputIds[b].filter((_, t) => enc.attentionMask[b][t] === 1);
+      const ids = enc.inputIds[b];
       const perMask = masks.map((t) => {
         const probs = softmax(logits.data.subarray(row * V, ++row * V)); // over every model row
-        const candidates = targetIds ?? null;
-        const chosen = candidates
-          ? topK(candidates.map((id) => probs[id]), Math.min(k, candidates.length)).map((i) => candidates[i])
+        const chosen = targetIds
+          ? topK(targetIds.map((id) => probs[id]), Math.min(k, targetIds.length)).map((i) => targetIds[i])
           : topK(probs, k);
         return chosen.map((token) => {
+          // As transformers: put the token in, then drop padding by id (so a predicted [PAD] vanishes too).
           const filled = ids.slice();
           filled[t] = token;
           const kept = filled.filter((id) => id !== tokenizer.padTokenId);

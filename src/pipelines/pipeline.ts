@@ -149,8 +149,8 @@ export async function pipeline<T extends Task>(task: T, source: string | FileSou
         const list = Array.isArray(input) ? input : [input];
         if (list.length === 0) throw new InputError('question-answering needs at least one {question, context}');
         const answers = await answerQuestions(model, tokenizer, list, o);
-        // transformers: a single best answer is returned bare, several as a list.
-        const shaped = answers.map((a) => ((o.topK ?? 1) === 1 ? a[0] : a));
+        // transformers: exactly one answer is returned bare, otherwise a list (possibly empty).
+        const shaped = answers.map((a) => (a.length === 1 ? a[0] : a));
         return Array.isArray(input) ? shaped : shaped[0];
       };
       return attach(fn, task, model, tokenizer) as PipelineByTask[T];

@@ -15,7 +15,7 @@ export interface QuestionAnsweringOptions extends BatchOptions {
   topK?: number;
   /** Longest answer in tokens; default 15. */
   maxAnswerLen?: number;
-  /** Tokens shared by consecutive windows of a long context; default 128. */
+  /** Tokens shared by consecutive windows of a long context; default min(maxSeqLen / 2, 128). */
   docStride?: number;
   /** Window length in tokens, question included; default min(384, the model's limit). */
   maxSeqLen?: number;
@@ -65,8 +65,8 @@ export async function answerQuestions(
 ): Promise<Answer[][]> {
   const topK = options.topK ?? 1;
   const maxAnswerLen = options.maxAnswerLen ?? 15;
-  const stride = options.docStride ?? 128;
   const maxSeqLen = Math.min(options.maxSeqLen ?? 384, sequenceLimit(model.config, tokenizer));
+  const stride = options.docStride ?? Math.min(Math.floor(maxSeqLen / 2), 128);
   const maxQuestionLen = options.maxQuestionLen ?? 64;
   for (const [name, v] of [['topK', topK], ['maxAnswerLen', maxAnswerLen], ['maxSeqLen', maxSeqLen], ['maxQuestionLen', maxQuestionLen]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InputError(`${name} must be a positive integer, got ${v}`);
@@ -102,9 +102,9 @@ export async function answerQuestions(
         return { start, count: ctx.length, ids: [cls, ...qIds, sep, ...ctx, sep], types: [0, ...qIds.map(() => 0), 0, ...ctx.map(() => 1), 1] };
       });
       const L = Math.max(...rows.map((r) => r.ids.length));
-      const pad = tokenizer.padTokenId ?? 0;
+      const pad = tokenizer.padTokenId;
       const out = await model.forward({
-        inputIds: rows.map((r) => [...r.ids, ...Array(L - r.ids.length).fill(pad)]),
+        inputIds: rows.map((r) => [...r.ids, ...Array<number>(L - r.ids.length).fill(pad)]),
         attentionMask: rows.map((r) => [...r.ids.map(() => 1), ...Array(L - r.ids.length).fill(0)]),
         tokenTypeIds: rows.map((r) => [...r.types, ...Array(L - r.types.length).fill(0)]),
       });
@@ -148,10 +148,13 @@ function probabilities(logits: Float32Array, allowed: (t: number) => boolean): F
   return p;
 }
 
-/** The k best (start, end) with start <= end < start + maxLen, by p(start)·p(end), over allowed tokens. */
+/**
+ * The k best (start, end) with start <= end < start + maxLen, by p(start)·p(end), over allowed context tokens
+ * ([CLS] at 0 only scores "no answer", which the caller handles).
+ */
 function bestSpans(start: Float64Array, end: Float64Array, k: number, maxLen: number, allowed: (t: number) => boolean): Array<[number, number, number]> {
   const spans: Array<[number, number, number]> = [];
-  for (let s = 0; s < start.length; s++) {
+  for (let s = 1; s < start.length; s++) {
     if (!allowed(s)) continue;
     for (let e = s; e < Math.min(end.length, s + maxLen); e++) {
       if (allowed(e)) spans.push([s, e, start[s] * end[e]]);

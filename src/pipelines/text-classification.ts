@@ -40,7 +40,7 @@ export async function classifyText(
 ): Promise<TextClassificationResult | TextClassificationResult[]> {
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new InputError('text-classification needs at least one input');
-  const legacy = !('topK' in options) || options.topK === undefined;
+  const legacy = options.topK === undefined;
   const fn = options.functionToApply ?? defaultFunction(model);
   if (!['softmax', 'sigmoid', 'none'].includes(fn)) throw new InputError(`functionToApply must be softmax, sigmoid or none, got ${JSON.stringify(fn)}`);
   if (!legacy && options.topK !== null && (!Number.isInteger(options.topK) || (options.topK as number) < 1)) {
@@ -49,9 +49,11 @@ export async function classifyText(
   const results: TextClassificationResult[] = [];
   for (const group of chunks(list, options.batchSize ?? 8)) {
     const texts = group.map((x, i) => (typeof x === 'string' ? x : requireString(x?.text, `input ${i}.text`)));
-    const hasPairs = group.some((x) => typeof x !== 'string' && x?.textPair !== undefined);
+    const pairOf = (x: TextClassificationInput, i: number) =>
+      typeof x === 'string' || x.textPair === undefined ? null : requireString(x.textPair, `input ${i}.textPair`);
+    const hasPairs = group.some((x, i) => pairOf(x, i) !== null);
     // A batch mixing single texts and pairs is split so each goes through the tokenizer the way it would alone.
-    const pairs = hasPairs ? group.map((x, i) => (typeof x === 'string' ? null : requireString(x.textPair, `input ${i}.textPair`))) : null;
+    const pairs = hasPairs ? group.map(pairOf) : null;
     if (pairs && pairs.some((p) => p === null)) {
       for (const one of group) results.push(...((await classifyText(model, tokenizer, [one], { ...options, batchSize: 1 })) as TextClassificationResult[]));
       continue;
@@ -63,7 +65,8 @@ export async function classifyText(
       const row = logits.data.subarray(b * n, (b + 1) * n);
       const scores = fn === 'softmax' ? softmax(row) : fn === 'sigmoid' ? sigmoid(row) : Float64Array.from(row);
       const all = Array.from(scores, (score, i) => ({ label: labelOf(model.config, i), score }));
-      if (options.returnAllScores) results.push(all);
+      // An explicit topK wins over the deprecated returnAllScores, as in transformers.
+      if (legacy && options.returnAllScores) results.push(all);
       else if (legacy) results.push(all.reduce((best, x) => (x.score > best.score ? x : best)));
       else {
         const sorted = all.slice().sort((a, b2) => b2.score - a.score);
@@ -71,7 +74,7 @@ export async function classifyText(
       }
     }
   }
-  if (!Array.isArray(input)) return typeof input === 'string' && legacy ? [results[0]] as TextClassificationResult : results[0];
+  if (!Array.isArray(input)) return typeof input === 'string' && legacy ? ([results[0]] as TextClassificationResult) : results[0];
   return results;
 }
 

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import type { DebertaConfig } from '../model/config.js';
 import type { DebertaForTokenClassification } from '../model/heads/classification.js';
 import { chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
 import { softmax } from './scores.js';
@@ -31,7 +32,6 @@ export interface TokenEntity {
 
 interface PreEntity {
   word: string;
-  tokenId: number;
   scores: Float64Array;
   start: number;
   end: number;
@@ -43,8 +43,8 @@ interface Scored {
   entity: string;
   score: number;
   index?: number;
+  /** The token string ('none', 'simple') or the word's text ('first', 'average', 'max'). */
   word: string;
-  tokenIds: number[];
   start: number;
   end: number;
 }
@@ -53,6 +53,24 @@ function argmax(x: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
   return best;
+}
+
+/** The group name of a label: what follows its first '-' (Python's `label.split('-', 1)[-1]`). */
+function groupName(label: string): string {
+  const dash = label.indexOf('-');
+  return dash < 0 ? label : label.slice(dash + 1);
+}
+
+/**
+ * transformers' `convert_tokens_to_string`. For SentencePiece vocabularies it joins the strings and turns `▁`
+ * into spaces, so already-decoded words are joined without one ("Angela" + "Merkel" -> "AngelaMerkel"), a
+ * transformers quirk of the first/average/max strategies that we keep. BPE tokens decode byte-level.
+ */
+function tokensToString(tokenizer: DebertaTokenizer, tokens: string[]): string {
+  if (tokenizer.vocabType === 'spm') return tokens.join('').replace(/▁/g, ' ').trim();
+  const ids = tokenizer.convertTokensToIds(tokens);
+  const known = ids.every((id, i) => tokenizer.convertIdsToTokens([id])[0] === tokens[i]);
+  return known ? tokenizer.decode(ids, { cleanUpTokenizationSpaces: false }) : tokens.join('');
 }
 
 /** B-/I- prefix and tag; a label without one continues the previous entity (transformers' `get_tag`). */
@@ -74,39 +92,40 @@ export async function classifyTokens(
     throw new InputError(`aggregationStrategy must be none, simple, first, average or max, got ${JSON.stringify(strategy)}`);
   }
   const ignore = options.ignoreLabels ?? ['O'];
-  const decode = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
+  const join = (tokens: string[]) => tokensToString(tokenizer, tokens);
   const out: TokenEntity[][] = [];
   for (const group of chunks(texts, options.batchSize ?? 8)) {
     group.forEach((t, i) => requireString(t, `input ${i}`));
-    const enc = encodeBatch(tokenizer, model.config, group, null, true, true);
+    const enc = encodeBatch(tokenizer, model.config, group, null, true, { returnOffsets: true, returnSpecialTokensMask: true });
     const { logits } = await model.forward(enc);
     const n = model.config.numLabels;
     const L = enc.inputIds[0].length;
     group.forEach((sentence, b) => {
       const pre: PreEntity[] = [];
+      const tokens = tokenizer.convertIdsToTokens(enc.inputIds[b]);
       enc.inputIds[b].forEach((id, t) => {
+        if (enc.specialTokensMask![b][t] === 1 || enc.attentionMask[b][t] !== 1) return; // [CLS], [SEP], padding
         const [start, end] = enc.offsets![b][t];
-        if (enc.attentionMask[b][t] !== 1 || start === end) return; // special tokens and padding
         // DeBERTa's vocabularies mark word starts, not continuations, so use transformers' fallback heuristic:
         // a token continues a word when no space touches its start.
         let isSubword = start > 0 && !sentence.slice(start - 1, start + 1).includes(' ');
-        let word = tokenizer.convertIdsToTokens([id])[0];
+        let word = tokens[t];
         if (id === tokenizer.unkTokenId) {
           word = sentence.slice(start, end);
           isSubword = false;
         }
-        pre.push({ word, tokenId: id, scores: softmax(logits.data.subarray((b * L + t) * n, (b * L + t + 1) * n)), start, end, index: t, isSubword });
+        pre.push({ word, scores: softmax(logits.data.subarray((b * L + t) * n, (b * L + t + 1) * n)), start, end, index: t, isSubword });
       });
       let entities: Scored[];
       if (strategy === 'none' || strategy === 'simple') {
         entities = pre.map((p) => {
           const i = argmax(p.scores);
-          return { entity: labelOf(model.config, i), score: p.scores[i], index: p.index, word: p.word, tokenIds: [p.tokenId], start: p.start, end: p.end };
+          return { entity: labelOf(model.config, i), score: p.scores[i], index: p.index, word: p.word, start: p.start, end: p.end };
         });
       } else {
         entities = [];
         let word: PreEntity[] = [];
-        const flush = () => { if (word.length) entities.push(aggregateWord(word, strategy, model.config.id2label, decode)); };
+        const flush = () => { if (word.length) entities.push(aggregateWord(word, strategy, model.config, join)); };
         for (const p of pre) {
           if (word.length && !p.isSubword) { flush(); word = []; }
           word.push(p);
@@ -118,7 +137,7 @@ export async function classifyTokens(
         result = entities.map((e) => ({ entity: e.entity, score: e.score, index: e.index, word: e.word, start: e.start, end: e.end }));
         result = result.filter((e) => !ignore.includes(e.entity!));
       } else {
-        result = groupEntities(entities, decode).filter((e) => !ignore.includes(e.entityGroup!));
+        result = groupEntities(entities, join).filter((e) => !ignore.includes(e.entityGroup!));
       }
       out.push(result);
     });
@@ -126,7 +145,7 @@ export async function classifyTokens(
   return out;
 }
 
-function aggregateWord(word: PreEntity[], strategy: 'first' | 'average' | 'max', id2label: Record<number, string>, decode: (ids: number[]) => string): Scored {
+function aggregateWord(word: PreEntity[], strategy: 'first' | 'average' | 'max', config: DebertaConfig, join: (tokens: string[]) => string): Scored {
   let scores: Float64Array;
   if (strategy === 'first') scores = word[0].scores;
   else if (strategy === 'max') scores = word.reduce((best, p) => (Math.max(...p.scores) > Math.max(...best.scores) ? p : best)).scores;
@@ -135,20 +154,19 @@ function aggregateWord(word: PreEntity[], strategy: 'first' | 'average' | 'max',
     for (const p of word) for (let i = 0; i < scores.length; i++) scores[i] += p.scores[i] / word.length;
   }
   const i = argmax(scores);
-  const ids = word.map((p) => p.tokenId);
-  return { entity: id2label[i] ?? `LABEL_${i}`, score: scores[i], word: decode(ids), tokenIds: ids, start: word[0].start, end: word[word.length - 1].end };
+  return { entity: labelOf(config, i), score: scores[i], word: join(word.map((p) => p.word)), start: word[0].start, end: word[word.length - 1].end };
 }
 
 /** Merges consecutive entities of one tag (a `B-` starts a new one), averaging their scores. */
-function groupEntities(entities: Scored[], decode: (ids: number[]) => string): TokenEntity[] {
+function groupEntities(entities: Scored[], join: (tokens: string[]) => string): TokenEntity[] {
   const groups: TokenEntity[] = [];
   let current: Scored[] = [];
   const flush = () => {
     if (current.length === 0) return;
     groups.push({
-      entityGroup: tagOf(current[0].entity)[1],
+      entityGroup: groupName(current[0].entity),
       score: current.reduce((a, e) => a + e.score, 0) / current.length,
-      word: decode(current.flatMap((e) => e.tokenIds)),
+      word: join(current.map((e) => e.word)),
       start: current[0].start,
       end: current[current.length - 1].end,
     });

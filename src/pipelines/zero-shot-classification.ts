@@ -62,7 +62,7 @@ export async function zeroShot(
   if (sequences.length === 0) throw new InputError('zero-shot classification needs at least one sequence');
   sequences.forEach((s, i) => requireString(s, `sequence ${i}`));
   const { entailment, contradiction } = entailmentIds(model);
-  const hypotheses = names.map((l) => template.replace('{}', l));
+  const hypotheses = names.map((l) => template.replace('{}', () => l)); // a function: no $-patterns in labels
   // Sequence-major, label-minor, as transformers orders them.
   const pairs = sequences.flatMap((s) => hypotheses.map((h) => [s, h] as const));
   const n = model.config.numLabels;

@@ -101,4 +101,20 @@ describe('pipeline()', () => {
     expect(Array.from(cls.data)).toEqual(Array.from(raw.data.subarray(0, H)));
     expect(L).toBeGreaterThan(n);
   });
+
+  it('text-classification: mixed single texts and pairs, and topK winning over returnAllScores', async () => {
+    const clf = await pipeline('text-classification', NLI);
+    const mixed = (await clf([{ text: 'A man plays.' }, { text: 'A man plays.', textPair: 'Someone plays.' }], { topK: null })) as Array<Array<{ label: string; score: number }>>;
+    const alone = (await clf({ text: 'A man plays.', textPair: 'Someone plays.' }, { topK: null })) as Array<{ label: string; score: number }>;
+    expect(mixed[1].map((x) => x.label)).toEqual(alone.map((x) => x.label));
+    mixed[1].forEach((x, i) => expect(Math.abs(x.score - alone[i].score)).toBeLessThan(1e-6));
+    const top1 = await clf('A man plays.', { topK: 1, returnAllScores: true });
+    expect(top1).toHaveLength(1);
+  });
+
+  it('zero-shot labels are inserted literally into the template', async () => {
+    const zs = await pipeline('zero-shot-classification', NLI);
+    const out = await zs('It costs a lot.', ['$$5', '$&'], { hypothesisTemplate: 'The price is {}.' });
+    expect(out.labels.sort()).toEqual(['$$5', '$&']);
+  });
 });

@@ -105,4 +105,15 @@ describe('question answering (transformers semantics, hand-checked)', () => {
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
   });
+
+  it('never returns a span through [CLS], even when topK exceeds the spans there are', async () => {
+    const [answers] = await answerQuestions(model, tokenizer, [{ question: QUESTION, context: 'Paris' }], { topK: 3 });
+    expect(answers).toEqual([{ score: expect.any(Number), start: 0, end: 5, answer: 'Paris' }]);
+  });
+
+  it('docStride defaults to min(maxSeqLen / 2, 128), so a short maxSeqLen works', async () => {
+    // With a fixed default of 128 this would be rejected (stride >= the 55-token window).
+    const [answers] = await answerQuestions(model, tokenizer, [{ question: QUESTION, context: CONTEXT }], { maxSeqLen: 64 });
+    expect(answers[0].answer).toBe(' Paris, France.');
+  });
 });
