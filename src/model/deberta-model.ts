@@ -65,7 +65,8 @@ export class DebertaModel {
 
   /**
    * Builds the model from `(config, weights)` where the weights are scoped at the backbone (no `deberta.`
-   * prefix), on `bound`'s backend (default: the shared one).
+   * prefix), on `bound`'s backend (default: the shared one). Use `fromPretrained` / `fromWeights`.
+   * @internal
    */
   constructor(config: DebertaConfig, weights: Weights, bound: BoundBackend = { backend: null, owned: false }) {
     this.config = config;
@@ -108,7 +109,10 @@ export class DebertaModel {
     releaseBackend(this.bound);
   }
 
-  /** Runs the backbone and keeps everything heads may need (call inside {@link compute}). */
+  /**
+   * Runs the backbone and keeps everything heads may need (call inside {@link compute}).
+   * @internal
+   */
   run(inputs: ModelInputs): BackboneResult {
     const batch = prepareInputs(inputs, this.config);
     const attention: AttentionInput = { batch: batch.batch, length: batch.length, mask: batch.mask };

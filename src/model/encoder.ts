@@ -46,15 +46,28 @@ export class DebertaEncoder {
       : buildRelativePosition(length, length, positionBuckets, maxRelativePositions);
   }
 
+  /** Relative contexts of recent sequence lengths: they depend on the length only. */
+  private readonly contexts = new Map<number, RelativeContext>();
+
   /** The relative context every layer shares for sequences of this length, or null without relative attention. */
   relativeContext(length: number): RelativeContext | null {
     if (this.relEmbeddings === null) return null;
+    let ctx = this.contexts.get(length);
+    if (ctx === undefined) {
+      ctx = this.buildRelativeContext(length, this.relEmbeddings);
+      if (this.contexts.size >= 8) this.contexts.delete(this.contexts.keys().next().value!);
+      this.contexts.set(length, ctx);
+    }
+    return ctx;
+  }
+
+  private buildRelativeContext(length: number, table: Float32Array): RelativeContext {
     const { modelType, maxRelativePositions } = this.config;
     // v1 uses the middle 2·span rows of its [2·maxrel] table; v2 the first 2·span.
     const span = modelType === 'deberta' ? Math.min(length, maxRelativePositions) : tableSpan(this.config);
     const index = relativeIndex(this.relativePositions(length), length, span);
     const tableStart = modelType === 'deberta' ? maxRelativePositions - span : 0;
-    return { index, table: this.relEmbeddings, rowStart: tableStart + index.rowLo };
+    return { index, table, rowStart: tableStart + index.rowLo };
   }
 
   /**

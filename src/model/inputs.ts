@@ -41,7 +41,7 @@ function flatten(name: string, rows: unknown, batch: number, length: number, che
 
 /**
  * Validates inputs against the config: rectangular [batch][seq], ids in [0, vocab_size), mask of 0/1,
- * token types in [0, type_vocab_size), length within max_position_embeddings.
+ * token types in [0, type_vocab_size), length within max_position_embeddings when absolute positions are used.
  */
 export function prepareInputs(inputs: ModelInputs, config: DebertaConfig): BatchInputs {
   if (inputs === null || typeof inputs !== 'object' || !Array.isArray(inputs.inputIds)) {
@@ -53,7 +53,9 @@ export function prepareInputs(inputs: ModelInputs, config: DebertaConfig): Batch
   if (!Array.isArray(first)) throw new InputError('inputIds[0] must be an array of token ids ([batch][seq])');
   const length = first.length;
   if (length === 0) throw new InputError('inputIds[0] is empty: sequences need at least one token');
-  if (length > config.maxPositionEmbeddings) {
+  // Absolute positions exist only up to max_position_embeddings; models without them (v3) run longer
+  // sequences, as in transformers (relative positions are bucketed or clamped).
+  if (config.positionBiasedInput && length > config.maxPositionEmbeddings) {
     throw new InputError(`sequence length ${length} exceeds max_position_embeddings ${config.maxPositionEmbeddings}`);
   }
   const ids = flatten('inputIds', inputs.inputIds, batch, length, (v, at) => {

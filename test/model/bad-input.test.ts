@@ -22,7 +22,6 @@ describe('forward rejects malformed inputs with InputError naming the problem', 
     [{ inputIds: [[1, 2]], attentionMask: [[1, 1], [1, 1]] }, 'attentionMask has 2 rows'],
     [{ inputIds: [[1, 2]], attentionMask: [[1, 2]] }, 'attentionMask[0][1] = 2'],
     [{ inputIds: [[1, 2]], tokenTypeIds: [[0]] }, 'tokenTypeIds[0] has length 1'],
-    [{ inputIds: [Array(65).fill(1)] }, 'sequence length 65 exceeds max_position_embeddings 64'],
   ])('%j', async (inputs, message) => {
     await expect(model.forward(inputs as never)).rejects.toThrow(InputError);
     await expect(model.forward(inputs as never)).rejects.toThrow(message);
@@ -32,6 +31,17 @@ describe('forward rejects malformed inputs with InputError naming the problem', 
     const a = await model.forward({ inputIds: [[1, 5, 2]] });
     const b = await model.forward({ inputIds: [[1, 5, 2]], tokenTypeIds: [[0, 1, 1]] });
     expect(Array.from(b.lastHiddenState.data)).toEqual(Array.from(a.lastHiddenState.data));
+  });
+
+  it('rejects sequences longer than max_position_embeddings when absolute positions are used', async () => {
+    const m = await DebertaModel.fromPretrained(modelDir('v1_pbi_token_types')); // max_position_embeddings 32
+    await expect(m.forward({ inputIds: [Array(33).fill(1)] })).rejects.toThrow('sequence length 33 exceeds max_position_embeddings 32');
+  });
+
+  it('runs longer sequences when the model has no absolute positions (as transformers does for v3)', async () => {
+    const out = await model.forward({ inputIds: [Array.from({ length: 70 }, (_, i) => (i * 7) % 100)] }); // max_position_embeddings 64
+    expect(out.lastHiddenState.shape).toEqual([1, 70, 32]);
+    expect(out.lastHiddenState.data.every(Number.isFinite)).toBe(true);
   });
 
   it('rejects token types beyond type_vocab_size when it is used', async () => {

@@ -110,6 +110,13 @@ describe('head checkpoints are checked', () => {
     await expect(m.forward({ inputIds: [[1, 5, 2]] })).resolves.toBeDefined();
   });
 
+  it('EMD on a sequence longer than the absolute positions', async () => {
+    const m = await DebertaForMaskedLM.fromPretrained(headFolder('lm_predictions')); // max_position_embeddings 64
+    const long = { inputIds: [Array.from({ length: 70 }, (_, i) => (i * 7) % 100)] };
+    await expect(m.forward(long)).resolves.toBeDefined();
+    await expect(m.forward(long, { decoder: 'emd' })).rejects.toThrow('sequence length 70 exceeds max_position_embeddings 64');
+  });
+
   it('legacy layout is chosen by the keys, and config.legacy picks when both exist', () => {
     const legacy = loadHead('masked_lm');
     const both: TensorMap = new Map([...legacy, ...loadHead('lm_predictions')]);

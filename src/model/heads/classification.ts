@@ -25,6 +25,7 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
     return [this.pooler, this.classifier];
   }
 
+  /** logits [batch, num_labels], from the pooled first token. */
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
     return this.compute(() => {
       const run = this.runBackbone(inputs);
@@ -49,6 +50,7 @@ export class DebertaForTokenClassification extends DebertaTaskModel {
     return [this.classifier];
   }
 
+  /** logits [batch, seq, num_labels]. */
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
     return this.compute(() => {
       const run = this.runBackbone(inputs);
@@ -81,6 +83,7 @@ export class DebertaForQuestionAnswering extends DebertaTaskModel {
     return [this.qaOutputs];
   }
 
+  /** startLogits and endLogits, each [batch, seq]. */
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<QuestionAnsweringOutput> {
     return this.compute(() => {
       const run = this.runBackbone(inputs);

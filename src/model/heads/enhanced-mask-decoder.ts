@@ -1,4 +1,4 @@
-import { WeightsError } from '../../errors.js';
+import { InputError, WeightsError } from '../../errors.js';
 import { kernels } from '../../tensor/kernels.js';
 import type { BackboneResult, DebertaModel } from '../deberta-model.js';
 
@@ -25,6 +25,9 @@ export function enhancedMaskDecoder(model: DebertaModel, run: BackboneResult): F
     throw new WeightsError(`the Enhanced Mask Decoder adds position embeddings (size ${model.config.embeddingSize}) to hidden states (size ${H}); they must match`);
   }
   const { batch, length } = attention;
+  if (length > model.config.maxPositionEmbeddings) {
+    throw new InputError(`the Enhanced Mask Decoder adds absolute positions: sequence length ${length} exceeds max_position_embeddings ${model.config.maxPositionEmbeddings}`);
+  }
   const h = states[states.length - 2]; // [batch, length, hidden]
   const z = positions.subarray(0, length * H); // [length, hidden]
   let q: Float32Array = new Float32Array(h.length);

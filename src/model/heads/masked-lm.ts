@@ -42,17 +42,17 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
     this.lmHead = new LMPredictionHead(config, w, layout, this.deberta.embeddings.wordEmbeddings);
   }
 
-  /** logits [batch, seq, vocab] (or [positions, vocab] when `positions` is given). */
   protected headModules() {
     return [this.lmHead];
   }
 
+  /** logits [batch, seq, vocab] (or [positions, vocab] when `positions` is given). */
   async forward(inputs: ModelInputs, options: MaskedLMForwardOptions = {}): Promise<LogitsOutput> {
+    const decoder = options.decoder ?? 'standard';
+    if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`decoder must be 'standard' or 'emd', got ${JSON.stringify(decoder)}`);
     return this.compute(() => {
       const run = this.runBackbone(inputs);
       const { batch, length } = run.inputs;
-      const decoder = options.decoder ?? 'standard';
-      if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`decoder must be 'standard' or 'emd', got ${JSON.stringify(decoder)}`);
       const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
       const V = this.config.vocabSize;
       const H = this.config.hiddenSize;

@@ -31,6 +31,7 @@ export class DebertaForMultipleChoice extends DebertaTaskModel {
     return [this.pooler, this.classifier];
   }
 
+  /** logits [batch, choices]. */
   async forward(inputs: MultipleChoiceInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
     return this.compute(() => {
       const ids = inputs?.inputIds;

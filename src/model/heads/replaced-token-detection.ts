@@ -31,6 +31,7 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
     return [this.dense, this.classifier];
   }
 
+  /** logits [batch, seq]: above 0 means the token looks replaced. */
   async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
     return this.compute(() => {
       const K = kernels();

@@ -4,6 +4,7 @@
  * Kernels whose work is a single cheap pass over JS arrays (add, gathers, ...) stay in TypeScript, where
  * they need no copy.
  */
+import { InputError } from '../../errors.js';
 import { activate } from '../js/activations.js';
 import { attention } from '../js/attention.js';
 import { conv1d } from '../js/conv1d.js';
@@ -84,7 +85,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (relaxed && !relaxedSimdSupported()) throw new Error('this JavaScript engine does not support WebAssembly relaxed SIMD');
   const threads = options.numThreads ?? 1;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
-    throw new RangeError(`numThreads must be an integer from 1 to ${MAX_THREADS}, got ${String(options.numThreads)}`);
+    throw new InputError(`numThreads must be an integer from 1 to ${MAX_THREADS}, got ${String(options.numThreads)}`);
   }
   if (threads > 1 && !threadsSupported()) {
     throw new Error('numThreads > 1 needs worker threads sharing memory: Node >= 20.16, or a cross-origin isolated page');
