@@ -185,7 +185,7 @@ function render(task: string, texts: string[], result: unknown): string {
   const fmt = (x: number) => x.toFixed(4);
   return texts.map((text, i) => {
     const r = perText[i] as never;
-    const lines: string[] = [texts.length > 1 || task !== 'question-answering' ? `> ${text}` : `> ${text}`];
+    const lines: string[] = [`> ${text}`];
     if (task === 'fill-mask') {
       const masks: Array<Array<{ score: number; tokenStr: string; sequence: string }>> = Array.isArray((r as unknown[])[0]) ? r : [r];
       masks.forEach((m, j) => {

@@ -124,12 +124,18 @@ export class DebertaModel {
 
   /** Hidden states for a batch of token ids. Async so that threaded backends need no API change. */
   async forward(inputs: ModelInputs, options: ForwardOptions = {}): Promise<ModelOutput> {
-    const { inputs: b, states } = this.compute(() => this.run(inputs));
-    const shape = [b.batch, b.length, this.config.hiddenSize];
-    const out: ModelOutput = { lastHiddenState: new Tensor(states[states.length - 1], shape) };
-    if (options.outputHiddenStates) out.hiddenStates = states.map((s) => new Tensor(s, shape));
+    const run = this.compute(() => this.run(inputs));
+    const states = hiddenStateTensors(run, this.config.hiddenSize);
+    const out: ModelOutput = { lastHiddenState: states[states.length - 1] };
+    if (options.outputHiddenStates) out.hiddenStates = states;
     return out;
   }
+}
+
+/** A run's hidden states as Tensors [batch, seq, hidden] (views, no copies). */
+export function hiddenStateTensors(run: BackboneResult, hiddenSize: number): Tensor[] {
+  const shape = [run.inputs.batch, run.inputs.length, hiddenSize];
+  return run.states.map((s) => new Tensor(s, shape));
 }
 
 /** Builds something on a freshly bound backend, stopping the backend's workers if building fails. */

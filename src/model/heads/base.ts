@@ -3,7 +3,7 @@ import type { FileSource, LoadOptions } from '../../io/source.js';
 import { Tensor, type TensorMap } from '../../tensor/tensor.js';
 import { parseConfig, type DebertaConfig } from '../config.js';
 import { bindBackend, type BoundBackend, type ComputeOptions } from '../backend-options.js';
-import { backboneWeights, DebertaModel, ownBackendDuring, toConfig, toTensorMap, type BackboneResult, type WeightsInput } from '../deberta-model.js';
+import { backboneWeights, DebertaModel, hiddenStateTensors, ownBackendDuring, toConfig, toTensorMap, type BackboneResult, type WeightsInput } from '../deberta-model.js';
 import type { ModelInputs } from '../inputs.js';
 import { Weights } from '../weights.js';
 
@@ -69,9 +69,7 @@ export abstract class DebertaTaskModel {
 
   /** Hidden states as Tensors, for `outputHiddenStates`. */
   protected hiddenStates(run: BackboneResult, options: HeadForwardOptions): Tensor[] | undefined {
-    if (!options.outputHiddenStates) return undefined;
-    const shape = [run.inputs.batch, run.inputs.length, this.config.hiddenSize];
-    return run.states.map((s) => new Tensor(s, shape));
+    return options.outputHiddenStates ? hiddenStateTensors(run, this.config.hiddenSize) : undefined;
   }
 
   /** Runs the backbone (inside {@link compute}). */
