@@ -83,6 +83,7 @@ export async function answerQuestions(
     const q = pieces(tokenizer, question);
     const qIds = q.ids.slice(0, maxQuestionLen);
     const c = pieces(tokenizer, context);
+    const starts = wordStarts(c, context, tokenizer.vocabType);
     const windowLen = maxSeqLen - qIds.length - 3;
     if (windowLen < 1) throw new InputError(`maxSeqLen ${maxSeqLen} leaves no room for the context after a ${qIds.length}-token question`);
     if (stride >= windowLen) {
@@ -119,8 +120,8 @@ export async function answerQuestions(
           let cs = r.start + s - first;
           let ce = r.start + e - first;
           if (options.alignToWords ?? true) {
-            cs = wordStart(c, context, cs);
-            ce = wordEnd(c, context, ce);
+            while (cs > 0 && !starts[cs]) cs--;
+            while (ce + 1 < c.ids.length && !starts[ce + 1]) ce++;
           }
           const from = c.starts[cs];
           const to = c.ends[ce];
@@ -163,17 +164,22 @@ function bestSpans(start: Float64Array, end: Float64Array, k: number, maxLen: nu
   return spans.sort((a, b) => b[2] - a[2]).slice(0, k);
 }
 
-// Words as the Metaspace pre-tokenizer sees them: a word starts at a token whose text begins with a space.
-function startsWord(c: Piece, context: string, t: number): boolean {
-  return t === 0 || /^\s/.test(context.slice(c.starts[t], c.ends[t]));
-}
+/** GPT-2's pre-tokenizer pattern: the words of DeBERTa v1's byte-level BPE. */
+const BYTE_LEVEL_WORD = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
-function wordStart(c: Piece, context: string, t: number): number {
-  while (t > 0 && !startsWord(c, context, t)) t--;
-  return t;
-}
-
-function wordEnd(c: Piece, context: string, t: number): number {
-  while (t + 1 < c.ids.length && !startsWord(c, context, t + 1)) t++;
-  return t;
+/**
+ * Whether context token t starts a pre-tokenizer word, as transformers' `token_to_word` sees it: Metaspace
+ * (v2/v3) splits at spaces, so a word starts at a token whose text begins with one; byte-level BPE (v1) splits
+ * with GPT-2's pattern, so a word starts where one of its matches starts.
+ */
+function wordStarts(c: Piece, context: string, vocabType: 'spm' | 'bpe'): Uint8Array {
+  const starts = new Uint8Array(c.ids.length);
+  if (vocabType === 'bpe') {
+    const matchStarts = new Set<number>();
+    for (const m of context.matchAll(BYTE_LEVEL_WORD)) matchStarts.add(m.index);
+    c.starts.forEach((s, t) => { starts[t] = t === 0 || matchStarts.has(s) ? 1 : 0; });
+  } else {
+    c.starts.forEach((s, t) => { starts[t] = t === 0 || /^\s/.test(context.slice(s, c.ends[t])) ? 1 : 0; });
+  }
+  return starts;
 }

@@ -116,4 +116,26 @@ describe('question answering (transformers semantics, hand-checked)', () => {
     const [answers] = await answerQuestions(model, tokenizer, [{ question: QUESTION, context: CONTEXT }], { maxSeqLen: 64 });
     expect(answers[0].answer).toBe(' Paris, France.');
   });
+
+  it('snaps to byte-level words for v1 tokenizers (GPT-2 pre-tokenizer: "Paris" and "," are separate words)', async () => {
+    const v1 = await AutoTokenizer.fromPretrained(join(ROOT, 'test', 'fixtures', 'tokenizers', 'deberta-v1'));
+    const logits: Record<string, [number, number]> = { 'ĠParis': [5, 5] };
+    const m = {
+      config: model.config,
+      async forward(inputs: ModelInputs) {
+        const B = inputs.inputIds.length;
+        const L = inputs.inputIds[0].length;
+        const start = new Float32Array(B * L);
+        const end = new Float32Array(B * L);
+        inputs.inputIds.forEach((row, b) => row.forEach((id, t) => {
+          const [s0, e0] = logits[v1.convertIdsToTokens([id])[0]] ?? [0, 0];
+          start[b * L + t] = s0;
+          end[b * L + t] = e0;
+        }));
+        return { startLogits: new Tensor(start, [B, L]), endLogits: new Tensor(end, [B, L]) };
+      },
+    } as unknown as DebertaForQuestionAnswering;
+    const [answers] = await answerQuestions(m, v1, [{ question: QUESTION, context: CONTEXT }], { topK: 1 });
+    expect(answers[0]).toMatchObject({ answer: ' Paris', start: 22, end: 28 });
+  });
 });
