@@ -12,7 +12,7 @@ import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 import { extractFeatures, type FeatureExtractionOptions } from './feature-extraction.js';
 import { fillMask, type FillMaskOptions, type FillMaskOutput } from './fill-mask.js';
 import { answerQuestions, type Answer, type QuestionAnsweringInput, type QuestionAnsweringOptions } from './question-answering.js';
-import { classifyText, type TextClassificationInput, type TextClassificationOptions, type TextClassificationResult } from './text-classification.js';
+import { classifyText, type LabelScore, type TextClassificationInput, type TextClassificationOptions, type TextClassificationResult } from './text-classification.js';
 import { classifyTokens, type TokenClassificationOptions, type TokenEntity } from './token-classification.js';
 import { entailmentIds, zeroShot, type ZeroShotOptions, type ZeroShotResult } from './zero-shot-classification.js';
 
@@ -47,8 +47,26 @@ export interface FillMaskPipeline extends Loaded<DebertaForMaskedLM> {
   (texts: string[], options?: FillMaskOptions): Promise<FillMaskOutput[]>;
 }
 
+/** A pair of texts classified together. */
+type TextPairInput = Exclude<TextClassificationInput, string>;
+/** Options with an explicit `topK` (a number, or `null` for every label): sorted lists. */
+type WithTopK = TextClassificationOptions & { topK: number | null };
+/** Options without `topK`: transformers' legacy shapes (the top label). */
+type WithoutTopK = TextClassificationOptions & { topK?: undefined; returnAllScores?: false };
+
 /** `clf(text | {text, textPair} | list, options)`; output shapes as transformers. */
 export interface TextClassificationPipeline extends Loaded<DebertaForSequenceClassification> {
+  /** The best `topK` labels (all with `null`), sorted. */
+  (input: TextClassificationInput, options: WithTopK): Promise<LabelScore[]>;
+  /** One sorted list per input. */
+  (inputs: TextClassificationInput[], options: WithTopK): Promise<LabelScore[][]>;
+  /** `[{ label, score }]`: the top label, in a list (transformers' legacy shape for a string). */
+  (input: string, options?: WithoutTopK): Promise<LabelScore[]>;
+  /** `{ label, score }`: the top label of a pair. */
+  (input: TextPairInput, options?: WithoutTopK): Promise<LabelScore>;
+  /** The top label of each input. */
+  (inputs: TextClassificationInput[], options?: WithoutTopK): Promise<LabelScore[]>;
+  /** Any other combination (e.g. the deprecated `returnAllScores`). */
   (input: TextClassificationInput | TextClassificationInput[], options?: TextClassificationOptions): Promise<TextClassificationResult | TextClassificationResult[]>;
 }
 
