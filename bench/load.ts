@@ -3,7 +3,7 @@
 //   plain reads of model.safetensors (fs.readFile, and one buffer filled in chunks), loadCheckpoint on the folder,
 //   and loadCheckpoint over HTTP from a local server.
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -132,7 +132,7 @@ function child(mode: string, target: string): Promise<Measurement> {
 
 async function runChild(mode: string, target: string): Promise<void> {
   const { loadCheckpoint } = await import('../src/io/checkpoint.js');
-  const baselineRssMb = process.resourceUsage().maxRSS / 1024;
+  const baselineRssMb = peakRss();
   const start = performance.now();
   let tensors = 0;
   if (mode === 'plain') {
@@ -149,8 +149,22 @@ async function runChild(mode: string, target: string): Promise<void> {
     tensors = (await loadCheckpoint(target)).tensors.size;
   }
   const ms = performance.now() - start;
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  const peakRssMb = peakRss();
   console.log(`RESULT ${JSON.stringify({ ms, baselineRssMb, peakRssMb, tensors } satisfies Measurement)}`);
+}
+
+/**
+ * Peak RSS of this process in MB. Linux's VmHWM belongs to this address space only; getrusage's maxRSS also
+ * carries the parent's peak across fork + exec, which made every child look as large as its parent.
+ */
+function peakRss(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 /**
