@@ -65,6 +65,9 @@ export async function fillMask(
   const k = options.topK ?? 5;
   if (!Number.isInteger(k) || k < 1) throw new InputError(`topK must be a positive integer, got ${k}`);
   const targetIds = options.targets === undefined ? null : resolveTargets(tokenizer, options.targets);
+  // The model has more rows than the tokenizer has ids (v3: 128,100 vs 128,001); transformers spells the
+  // extra ones [UNK].
+  const spelled = (id: number) => (id < tokenizer.fullVocabSize ? id : tokenizer.unkTokenId);
   const results: FillMaskOutput[] = [];
   for (const group of chunks(texts, options.batchSize ?? 8)) {
     group.forEach((t, i) => requireString(t, `input ${i}`));
@@ -89,12 +92,12 @@ export async function fillMask(
         return chosen.map((token) => {
           // As transformers: put the token in, then drop padding by id (so a predicted [PAD] vanishes too).
           const filled = ids.slice();
-          filled[t] = token;
+          filled[t] = spelled(token);
           const kept = filled.filter((id) => id !== tokenizer.padTokenId);
           return {
             score: probs[token],
             token,
-            tokenStr: tokenizer.decode([token]),
+            tokenStr: tokenizer.decode([spelled(token)]),
             sequence: tokenizer.decode(kept, { skipSpecialTokens: masks.length === 1 }),
           };
         });

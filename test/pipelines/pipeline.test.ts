@@ -118,3 +118,21 @@ describe('pipeline()', () => {
     expect(out.labels.sort()).toEqual(['$$5', '$&']);
   });
 });
+
+describe('fill-mask with model rows the tokenizer lacks', () => {
+  it('spells ids past the tokenizer ([128001, 128100) in v3) as [UNK], as transformers does', async () => {
+    const { fillMask } = await import('../../src/pipelines/fill-mask.js');
+    const { AutoTokenizer, Tensor, parseConfig } = await import('../../src/index.js');
+    const tokenizer = await AutoTokenizer.fromPretrained(MLM);
+    const fake = {
+      config: parseConfig({ model_type: 'deberta-v2', hidden_size: 16, num_attention_heads: 4, num_hidden_layers: 1, intermediate_size: 16, vocab_size: 128100 }),
+      async forward(_: unknown, o: { positions: Array<[number, number]> }) {
+        const logits = new Float32Array(o.positions.length * 128100);
+        logits[128050] = 30; // far above every other row
+        return { logits: new Tensor(logits, [o.positions.length, 128100]) };
+      },
+    };
+    const [out] = await fillMask(fake as never, tokenizer, ['Paris is the [MASK] of France.'], { topK: 1 });
+    expect(out).toEqual([{ score: expect.any(Number), token: 128050, tokenStr: '[UNK]', sequence: 'Paris is the of France.' }]);
+  });
+});
