@@ -60,14 +60,14 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
       K.gemm(M, a, 2, lda, packed, c, 1, ldc, bias);
       const got = new Float32Array(M * N);
       for (let i = 0; i < M; i++) for (let n = 0; n < N; n++) got[i * N + n] = c[1 + i * ldc + n];
-      expect(maxDiff(got, expected), label).toBeLessThan(1e-4 * Math.sqrt(Kd));
+      expect(maxDiff(got, expected), label).toBeLessThan(1e-5 * Math.sqrt(Kd));
       expect(c[0], 'writes nothing before C').toBe(7);
       // accumulate adds on top of what C holds
       K.gemm(M, a, 2, lda, packed, c, 1, ldc, null, true);
       for (let i = 0; i < M; i++) {
         for (let n = 0; n < N; n++) got[i * N + n] = c[1 + i * ldc + n] - (expected[i * N + n] - bias[n]);
       }
-      expect(maxDiff(got, expected), `${label} accumulate`).toBeLessThan(2e-4 * Math.sqrt(Kd));
+      expect(maxDiff(got, expected), `${label} accumulate`).toBeLessThan(2e-5 * Math.sqrt(Kd));
     }
   });
 

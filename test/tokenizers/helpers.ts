@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileSource } from '../../src/io/source.js';
+import type { DebertaTokenizer } from '../../src/tokenizers/index.js';
 
 /** The tokenizer fixtures copied from shared/fixtures/tokenizers (see the README there). */
 export const FIXTURES = join(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/tokenizers');
@@ -93,4 +94,16 @@ export interface BpeCase {
   ids: number[];
   ids_with_special: number[];
   token_type_ids: number[];
+}
+
+/** Pair cases whose ids, token types or attention mask differ from the reference (empty when all match). */
+export function pairFailures(tok: DebertaTokenizer, pairs: PairCase[]): string[] {
+  const failures: string[] = [];
+  for (const c of pairs) {
+    const got = tok(c.a, c.b);
+    if (JSON.stringify(got.inputIds[0]) !== JSON.stringify(c.ids)) failures.push(`${c.id}: ids`);
+    else if (JSON.stringify(got.tokenTypeIds[0]) !== JSON.stringify(c.token_type_ids)) failures.push(`${c.id}: type ids`);
+    else if (JSON.stringify(got.attentionMask[0]) !== JSON.stringify(c.attention_mask)) failures.push(`${c.id}: mask`);
+  }
+  return failures;
 }
