@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DebertaModel } from '../src/model/deberta-model.js';
 import { kernels } from '../src/tensor/kernels.js';
+import { importPeer, installPeers } from './peer-packages.js';
 import { randomV2Weights, V3_BASE_CONFIG } from './random-model.js';
 import { writeSafetensors } from './safetensors-writer.js';
 import { median } from './timing.js';
@@ -41,7 +42,19 @@ interface Engine {
   close?(): Promise<void>;
 }
 
-type OrtModule = typeof import('onnxruntime-node');
+/** The part of ONNX Runtime's JavaScript API (the same in onnxruntime-node and -web) the benchmark uses. */
+interface OrtTensor {
+  data: unknown;
+}
+interface OrtSession {
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+interface OrtModule {
+  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;
+  InferenceSession: { create(model: string | Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
+  env: { wasm: { numThreads: number } };
+}
 
 function feeds(ort: OrtModule, ids: number[][]) {
   const b = ids.length;
@@ -55,7 +68,7 @@ function feeds(ort: OrtModule, ids: number[][]) {
 async function ortNode(threads: number): Promise<Engine | null> {
   let ort: OrtModule;
   try {
-    ort = await import('onnxruntime-node');
+    ort = await importPeer<OrtModule>('onnxruntime-node');
   } catch (e) {
     console.log(`(onnxruntime-node unavailable: ${(e as Error).message})`);
     return null;
@@ -76,18 +89,17 @@ async function ortNode(threads: number): Promise<Engine | null> {
 async function ortWeb(threads: number): Promise<Engine | null> {
   let ort: OrtModule;
   try {
-    ort = (await import('onnxruntime-web')) as unknown as OrtModule;
+    ort = await importPeer<OrtModule>('onnxruntime-web');
   } catch (e) {
     console.log(`(onnxruntime-web unavailable: ${(e as Error).message})`);
     return null;
   }
-  const web = ort as unknown as { env: { wasm: { numThreads: number; simd?: boolean } } };
-  web.env.wasm.numThreads = threads;
+  ort.env.wasm.numThreads = threads;
   const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(join(DIR, 'ort', 'model.onnx'))), {
     executionProviders: ['wasm'],
     graphOptimizationLevel: 'all',
     externalData: [{ path: 'model.onnx.data', data: new Uint8Array(readFileSync(join(DIR, 'ort', 'model.onnx.data'))) }],
-  } as never);
+  });
   return {
     name: `ort-web (wasm)`,
     async run(ids) {
@@ -130,6 +142,7 @@ export async function benchPeers(argv: string[] = []): Promise<void> {
   const shapes = arg('shapes', '1x128,8x128,1x512').split(',').map((x) => x.split('x').map(Number) as [number, number]);
   const threadCounts = arg('threads', '1,2').split(',').map(Number);
   const runs = Number(arg('runs', '5'));
+  installPeers();
   prepare();
   console.log('\n## DeBERTa-v3-base forward vs ONNX Runtime (same weights, attention mask all ones)');
   console.log('| threads | shape | engine | median ms | GFLOP/s | ours / engine |');
