@@ -12,9 +12,10 @@ export function writeSafetensors(path: string, tensors: TensorMap): void {
     offset += t.data.byteLength;
   }
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - ((json.length + 8) % 8)) % 8);
-  const head = Buffer.alloc(8 + json.length);
-  head.writeBigUInt64LE(BigInt(json.length), 0);
+  json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8);
+  const headerBytes = Buffer.byteLength(json); // bytes, not UTF-16 units: tensor names may be non-ASCII
+  const head = Buffer.alloc(8 + headerBytes);
+  head.writeBigUInt64LE(BigInt(headerBytes), 0);
   head.write(json, 8, 'utf8');
   const out = Buffer.alloc(head.length + offset);
   head.copy(out, 0);

@@ -9,6 +9,36 @@ import type { LoadProgress } from './io/source.js';
 
 const EXAMPLE_MODEL = fileURLToPath(new URL('../examples/deberta-v3-tiny-mlm', import.meta.url));
 
+/** Per task: a Hub checkpoint that has the task's head, and an input for it, for messages that suggest one. */
+const SUGGESTED: Record<string, { model: string; args: string }> = {
+  'fill-mask': { model: 'microsoft/deberta-v3-base', args: '"Paris is the [MASK] of France."' },
+  'feature-extraction': { model: 'microsoft/deberta-v3-base', args: '"A sentence to embed."' },
+  'text-classification': { model: 'MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli', args: '--pair "A man is eating." "Someone eats."' },
+  'zero-shot-classification': { model: 'MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli', args: '--labels "politics, sports" "The match ended in a draw."' },
+  'token-classification': { model: 'path/to/a-deberta-ner-checkpoint', args: '"Angela Merkel visited Paris."' },
+  'question-answering': { model: 'deepset/deberta-v3-base-squad2', args: '--question "Where is the Eiffel Tower?" "The Eiffel Tower is in Paris."' },
+};
+
+/** `e.g. npx deberta <task> --model <id> <input>`, for the task as the user spelled it. */
+function example(task: string, canonical: string): string {
+  const { model, args } = SUGGESTED[canonical];
+  return `e.g. npx deberta ${task} --model ${model} ${args}`;
+}
+
+/**
+ * A reader that stops early (`deberta ... | head`) closes the pipe and the next write fails with EPIPE. Unix
+ * tools die quietly of SIGPIPE there, but Node ignores SIGPIPE and crashes on the unhandled 'error' event
+ * with a stack trace. The reader has what it wanted, so exit 0 at once: the rest has nowhere to go.
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') process.stderr.write(`deberta: cannot write the output: ${e.message}\n`);
+    process.exit(e.code === 'EPIPE' ? 0 : 1);
+  });
+  // A closed stderr loses only warnings and messages, which nothing could report; the work and stdout go on.
+  process.stderr.on('error', () => {});
+}
+
 const COMMON = `Common options:
   --model <folder|url|hub-id>   checkpoint with config.json, weights and tokenizer files
   --revision <rev>              Hub branch, tag or commit (default main)
@@ -24,7 +54,7 @@ Proposes tokens for each [MASK].
   --top-k <n>          proposals per mask (default 5)
   --targets <a,b,...>  only score these tokens
   --decoder emd        use microsoft's Enhanced Mask Decoder (needs position embeddings in the checkpoint)
-Default model: the tiny random-weight example in examples/ (its predictions are meaningless).`,
+Default model: the tiny random-weight example in examples/ (only in a git checkout; its predictions are meaningless).`,
   'text-classification': `deberta text-classification [options] <text>...
 Labels a text (or a pair, with --pair).
   --pair <text>                 second text of a pair (e.g. an NLI hypothesis)
@@ -48,7 +78,8 @@ Extracts the answer span from a context.
   'feature-extraction': `deberta feature-extraction [options] <text>...
 Prints hidden states (or pooled sentence vectors).
   --pooling none|mean|cls  (default mean)
-  --normalize              L2-normalise the vectors`,
+  --normalize              L2-normalise the vectors
+Default model: the tiny random-weight example in examples/ (only in a git checkout).`,
 };
 
 function usage(): string {
@@ -115,8 +146,16 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--semantics must be slow or fast, got "${values.semantics}"`);
   }
   const model = values.model ?? (canonical === 'fill-mask' || canonical === 'feature-extraction' ? EXAMPLE_MODEL : undefined);
-  if (model === undefined) throw new UsageError(`${task} needs --model <folder|url|hub-id> (a checkpoint with the ${task} head)`);
-  if (model === EXAMPLE_MODEL && !existsSync(EXAMPLE_MODEL)) throw new UsageError('no --model given and the example model is not installed here');
+  if (model === undefined) {
+    throw new UsageError(`${task} needs --model with a local folder, a URL or a Hub id of a checkpoint with the ${task} head, ${example(task, canonical)}`);
+  }
+  if (model === EXAMPLE_MODEL && !existsSync(EXAMPLE_MODEL)) {
+    // The npm package has no examples/ (6.6 MB of random weights), so an installed CLI always lands here.
+    throw new UsageError(
+      'no --model given, and the example model (examples/deberta-v3-tiny-mlm) ships only in the git repository. ' +
+        `Pass --model with a local folder, a URL or a Hub id, ${example(task, canonical)}`,
+    );
+  }
   const texts = positionals;
   if (texts.length === 0) throw new UsageError(`${task}: give at least one text (see deberta ${task} --help)`);
   const options: PipelineOptions = {
@@ -213,12 +252,15 @@ function render(task: string, texts: string[], result: unknown): string {
   }).join('\n');
 }
 
+quietOnClosedPipe();
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
     const err = e as Error;
     const known = err instanceof DebertaError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`deberta: ${known ? err.message : `${err.name}: ${err.message}`}\n`);
+    // One line, always: node:util's parseArgs explains an ambiguous option over three.
+    const message = (known ? err.message : `${err.name}: ${err.message}`).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`deberta: ${message}\n`);
     process.exitCode = 1;
   },
 );

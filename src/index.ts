@@ -77,4 +77,7 @@ export {
   type TruncationOption,
   type TruncationStrategy,
   type Semantics,
+  type EncodeOptions,
+  MAX_SEQUENCE_LENGTH,
+  MAX_PADDING_TOKENS,
 } from './tokenizers/index.js';

@@ -55,6 +55,21 @@ export function describe(value: unknown): string {
   }
 }
 
+/**
+ * A value as JSON where it has a JSON form (`"gelu"`, `[1, 2]`), else as {@link describe} words; never throws
+ * (BigInts and cycles have no JSON) and never shows NaN as `null`.
+ */
+export function show(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  try {
+    const json = JSON.stringify(value);
+    if (json !== undefined) return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+  } catch {
+    // no JSON form: fall through
+  }
+  return describe(value);
+}
+
 /** The valid key within edit distance 2 of `key` (case-insensitive), if any. */
 function closest(key: string, valid: readonly string[]): string | null {
   let best: string | null = null;

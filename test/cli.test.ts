@@ -1,19 +1,26 @@
 // The `deberta` command as users run it: the built dist/cli.js (npm test builds first), in a child process.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES } from './helpers/fixtures.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const NLI = join(FIXTURES, 'pipelines', 'deberta-v3-tiny-nli');
 
-function run(...args: string[]) {
+function requireBuild(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+}
+
+function runScript(script: string, ...args: string[]) {
+  requireBuild();
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+const run = (...args: string[]) => runScript(CLI, ...args);
 
 describe('deberta CLI', () => {
   it('fill-mask on the example model, as the README shows', () => {
@@ -55,5 +62,67 @@ describe('deberta CLI', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(message);
+  });
+
+  it('exits 0 quietly when the reader closes the pipe early (deberta ... | head -c 10)', async () => {
+    requireBuild();
+    // 20,000 proposals as JSON are ~2 MB, far more than a pipe holds, so the CLI is still writing when the
+    // read side closes, and its next write fails with EPIPE.
+    const child = spawn(process.execPath, [CLI, 'fill-mask', '--json', '--top-k', '20000', 'Paris is the [MASK] of France.'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let received = 0;
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.once('data', (chunk: Buffer) => {
+      received = chunk.length;
+      child.stdout.destroy();
+    });
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(1_000_000); // the pipe really closed mid-output
+    expect(stderr).toBe('');
+    expect(signal).toBeNull();
+    expect(code).toBe(0);
+  });
+
+  describe('installed from npm (no examples/ next to dist/)', () => {
+    let cli: string;
+    let dir: string;
+    beforeAll(() => {
+      requireBuild();
+      // dist/cli.js is one self-contained file that looks for ../examples/deberta-v3-tiny-mlm next to itself.
+      dir = mkdtempSync(join(tmpdir(), 'deberta-cli-'));
+      mkdirSync(join(dir, 'dist'));
+      cli = join(dir, 'dist', 'cli.js');
+      copyFileSync(CLI, cli);
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it.each([
+      ['fill-mask', 'Paris is the [MASK] of France.', 'e.g. npx deberta fill-mask --model microsoft/deberta-v3-base "Paris is the [MASK] of France."'],
+      ['feature-extraction', 'Some text.', 'e.g. npx deberta feature-extraction --model microsoft/deberta-v3-base "A sentence to embed."'],
+    ])('%s without --model says the example model is only in the git repository and what to pass', (task, text, suggestion) => {
+      const r = runScript(cli, task, text);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        'deberta: no --model given, and the example model (examples/deberta-v3-tiny-mlm) ships only in the git repository. ' +
+          `Pass --model with a local folder, a URL or a Hub id, ${suggestion}\n`,
+      );
+    });
+
+    it.each([
+      ['zero-shot-classification', 'MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli --labels "politics, sports" "The match ended in a draw."'],
+      ['ner', 'path/to/a-deberta-ner-checkpoint "Angela Merkel visited Paris."'],
+      ['question-answering', 'deepset/deberta-v3-base-squad2 --question "Where is the Eiffel Tower?" "The Eiffel Tower is in Paris."'],
+      ['sentiment-analysis', 'MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli --pair "A man is eating." "Someone eats."'],
+    ])('%s without --model suggests a checkpoint with its head', (task, suggestion) => {
+      const r = runScript(cli, task, 'Some text.');
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `deberta: ${task} needs --model with a local folder, a URL or a Hub id of a checkpoint with the ${task} head, e.g. npx deberta ${task} --model ${suggestion}\n`,
+      );
+    });
   });
 });

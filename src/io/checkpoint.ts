@@ -33,12 +33,16 @@ const WEIGHTS: ReadonlyArray<readonly [string, CheckpointFormat]> = [
 ];
 
 /**
- * Loads config.json and the weights of a checkpoint from a local folder (Node), a folder URL, a Hub id
- * or a custom {@link FileSource}. The first weights file found in this order is used: model.safetensors,
- * model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json, model.json.
+ * Loads config.json and the weights of a checkpoint from a local folder (Node), a folder URL (string or
+ * `URL` object), a Hub id or a custom {@link FileSource} (see {@link resolveSource}). The first weights
+ * file found in this order is used: model.safetensors, model.safetensors.index.json, pytorch_model.bin,
+ * pytorch_model.bin.index.json, model.json.
  * Either every tensor loads or a {@link WeightsError} names the bad file and what is wrong with it.
+ *
+ * @throws {InputError} when `source` or an option is of the wrong type
+ * @throws {WeightsError} when a file is missing, malformed or not a regular file, or a download fails
  */
-export async function loadCheckpoint(source: string | FileSource, options: LoadOptions = {}): Promise<Checkpoint> {
+export async function loadCheckpoint(source: string | URL | FileSource, options: LoadOptions = {}): Promise<Checkpoint> {
   const files = await resolveSource(source, options);
   const configBytes = await files.read('config.json');
   if (configBytes === null) return loadJsonOnly(files);

@@ -1,4 +1,5 @@
 import { WeightsError } from '../errors.js';
+import { checkBytes } from './bytes.js';
 import { Tensor, type TensorMap } from '../tensor/tensor.js';
 import { parseJsonBytes } from './source.js';
 
@@ -24,6 +25,7 @@ const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infini
  * @param file the file name used in error messages
  */
 export function readJsonWeights(bytes: Uint8Array | string, file = 'model.json'): JsonCheckpoint {
+  if (typeof bytes !== 'string') checkBytes(bytes, 'readJsonWeights');
   const root = typeof bytes === 'string' ? parseText(bytes, file) : parseJsonBytes(bytes, file);
   if (!isObject(root)) throw new WeightsError(`${file}: expected a JSON object with "config" and "weights"`);
   const { config, weights } = root;

@@ -1,4 +1,5 @@
 // The only module that imports Node built-ins; browser builds replace it with node-fs.browser.ts.
+import { constants, type Stats } from 'node:fs';
 import { open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,10 @@ import type { FileSource, LoadOptions } from './source.js';
 // Large enough that per-call overhead vanishes, small enough for smooth progress and prompt aborts.
 const CHUNK = 16 * 1024 * 1024;
 
+// O_NONBLOCK makes open() of a FIFO return at once instead of waiting for a writer (the file is then
+// refused as not regular); regular files ignore it. Windows defines no O_NONBLOCK and has no FIFOs.
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
 /** Whether `path` names an existing folder. */
 export async function isFolder(path: string): Promise<boolean> {
   const info = await stat(toPath(path)).catch(() => null);
@@ -18,7 +23,9 @@ export async function isFolder(path: string): Promise<boolean> {
 
 /**
  * A {@link FileSource} over a local folder. Each file is read in chunks into one buffer of its exact
- * size, reporting progress and honouring the abort signal between chunks.
+ * size, reporting progress and honouring the abort signal before opening, after opening and between chunks.
+ * Only regular files (or symlinks to them) are read: a FIFO, socket or device named like a weights file
+ * would block or never end, so it is a {@link WeightsError} instead.
  */
 export async function folderSource(dir: string, options: LoadOptions = {}): Promise<FileSource> {
   const root = toPath(dir);
@@ -34,15 +41,22 @@ async function readFileChunked(path: string, file: string, { signal, onProgress 
   signal?.throwIfAborted();
   let handle;
   try {
-    handle = await open(path, 'r');
+    // Checked before opening too, because opening a FIFO without O_NONBLOCK blocks until a writer appears.
+    checkRegular(await stat(path), path);
+    signal?.throwIfAborted();
+    handle = await open(path, READ_FLAGS);
   } catch (e) {
+    signal?.throwIfAborted();
+    if (e instanceof WeightsError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new WeightsError(`${path}: cannot open (${(e as Error).message})`);
   }
   try {
+    signal?.throwIfAborted();
+    // Again on the open file: the path may have been replaced since the first check.
     const info = await handle.stat();
-    if (!info.isFile()) throw new WeightsError(`${path}: not a regular file`);
+    checkRegular(info, path);
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(info.size);
@@ -60,11 +74,23 @@ async function readFileChunked(path: string, file: string, { signal, onProgress 
     }
     return bytes;
   } catch (e) {
-    if (e instanceof WeightsError || signal?.aborted) throw e;
+    signal?.throwIfAborted();
+    if (e instanceof WeightsError) throw e;
     throw new WeightsError(`${path}: read failed (${(e as Error).message})`);
   } finally {
     await handle.close();
   }
+}
+
+function checkRegular(info: Stats, path: string): void {
+  if (info.isFile()) return;
+  const kind = info.isFIFO() ? 'a FIFO'
+    : info.isSocket() ? 'a socket'
+    : info.isCharacterDevice() ? 'a character device'
+    : info.isBlockDevice() ? 'a block device'
+    : info.isDirectory() ? 'a folder'
+    : 'an unknown file type';
+  throw new WeightsError(`${path}: not a regular file (${kind})`);
 }
 
 /**

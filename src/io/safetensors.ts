@@ -1,4 +1,5 @@
 import { WeightsError } from '../errors.js';
+import { checkBytes } from './bytes.js';
 import { Tensor, type TensorMap } from '../tensor/tensor.js';
 import { decodeFloats, DTYPE_BYTES, type StorageDtype } from './dtypes.js';
 
@@ -15,18 +16,40 @@ const SAFETENSORS_DTYPES: Record<string, StorageDtype> = {
   BOOL: 'bool',
 };
 
+// As the reference implementation: a larger header is refused before it is decoded.
+const MAX_HEADER_BYTES = 100_000_000;
+
+interface Entry {
+  name: string;
+  dtype: StorageDtype;
+  shape: number[];
+  numel: number;
+  begin: number;
+  end: number;
+}
+
 /**
  * Reads a `.safetensors` file: a u64 little-endian header length N, N bytes of JSON
  * (`{name: {dtype, shape, data_offsets: [begin, end]}}`), then the raw little-endian data.
  * Every tensor becomes float32 (integer and bool buffers too); F32 data aligned to 4 bytes is viewed, not copied.
  *
+ * The framing is checked as strictly as the reference (Rust) implementation does: the header is at most
+ * 100 MB, and the tensors' byte ranges, sorted by offset, tile the data section exactly (the first begins
+ * at 0, each begins where the previous one ends, the last ends at the end of the file). A header length
+ * that is off by a few bytes therefore fails instead of silently shifting every tensor.
+ *
  * @param bytes the whole file
  * @param file the file name used in error messages
+ * @throws {WeightsError} naming `file` (and the tensor at fault) when the file is malformed
  */
 export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): TensorMap {
+  checkBytes(bytes, 'readSafetensors');
   if (bytes.length < 8) throw new WeightsError(`${file}: file is ${bytes.length} bytes, too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen > MAX_HEADER_BYTES) {
+    throw new WeightsError(`${file}: header length ${headerLen} is over the safetensors limit of ${MAX_HEADER_BYTES} bytes`);
+  }
   if (headerLen > bytes.length - 8) {
     throw new WeightsError(`${file}: header length ${headerLen} goes beyond the file (${bytes.length} bytes)`);
   }
@@ -40,10 +63,18 @@ export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): 
     throw new WeightsError(`${file}: header is not a JSON object`);
   }
   const dataStart = 8 + headerLen;
-  const dataLen = bytes.length - dataStart;
+  const entries = parseEntries(header as Record<string, unknown>, bytes.length - dataStart, file);
+  checkFraming(entries, bytes.length - dataStart, file);
   const out: TensorMap = new Map();
-  const ranges: Array<[number, number, string]> = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+  for (const { name, dtype, shape, numel, begin } of entries) {
+    out.set(name, new Tensor(decodeFloats(bytes, dataStart + begin, numel, dtype), shape));
+  }
+  return out;
+}
+
+function parseEntries(header: Record<string, unknown>, dataLen: number, file: string): Entry[] {
+  const entries: Entry[] = [];
+  for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     if (e === null || typeof e !== 'object') throw new WeightsError(`${file}: tensor "${name}" has no header entry object`);
@@ -64,17 +95,40 @@ export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): 
     }
     const shape = e.shape as number[];
     const numel = shape.reduce((a, b) => a * b, 1);
-    if (numel * DTYPE_BYTES[dtype] !== end - begin) {
-      throw new WeightsError(`${file}: tensor "${name}" has shape [${shape.join(', ')}] of ${e.dtype as string} (${numel * DTYPE_BYTES[dtype]} bytes) but its data_offsets span ${end - begin} bytes`);
+    const size = numel * DTYPE_BYTES[dtype];
+    if (size !== end - begin) {
+      throw new WeightsError(`${file}: tensor "${name}" has shape [${shape.join(', ')}] of ${e.dtype as string} (${size} bytes) but its data_offsets span ${end - begin} bytes`);
     }
-    ranges.push([begin, end, name]);
-    out.set(name, new Tensor(decodeFloats(bytes, dataStart + begin, numel, dtype), shape));
+    entries.push({ name, dtype, shape, numel, begin, end });
   }
-  ranges.sort((a, b) => a[0] - b[0]);
-  for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i][0] < ranges[i - 1][1]) {
-      throw new WeightsError(`${file}: tensors "${ranges[i - 1][2]}" and "${ranges[i][2]}" overlap in the data section`);
+  return entries;
+}
+
+/**
+ * Requires the tensors to tile the data section, as the reference's `validate` does: a gap, an overlap or
+ * bytes left over mean the header length or the offsets are wrong, and reading on would shift or mix data.
+ */
+function checkFraming(entries: readonly Entry[], dataLen: number, file: string): void {
+  // By begin, then end, so that zero-size tensors sharing an offset come before the tensor starting there.
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let previous: Entry | undefined;
+  for (const e of sorted) {
+    if (e.begin !== at) {
+      const span = `tensor "${e.name}" data_offsets [${e.begin}, ${e.end}]`;
+      if (previous === undefined) throw new WeightsError(`${file}: ${span} should begin at 0, the start of the data section (the first ${e.begin} bytes belong to no tensor)`);
+      throw new WeightsError(
+        e.begin > at
+          ? `${file}: ${span} leave a gap of ${e.begin - at} bytes after tensor "${previous.name}", which ends at ${at}`
+          : `${file}: ${span} overlap tensor "${previous.name}", which ends at ${at}`,
+      );
     }
+    at = e.end;
+    previous = e;
   }
-  return out;
+  if (at !== dataLen) {
+    const last = previous === undefined ? 'there are no tensors' : `the last tensor, "${previous.name}", ends at ${at}`;
+    const extra = dataLen - at;
+    throw new WeightsError(`${file}: ${extra} trailing byte${extra === 1 ? '' : 's'} after the tensors: the data section is ${dataLen} bytes but ${last} (is the header length wrong?)`);
+  }
 }

@@ -1,4 +1,5 @@
-import { WeightsError } from '../errors.js';
+import { InputError, WeightsError } from '../errors.js';
+import { describe, type OptionKeys } from '../options.js';
 import { urlSource } from './http.js';
 
 /** One progress report of a file download or read. */
@@ -20,12 +21,38 @@ export interface LoadOptions {
   hubUrl?: string;
   /** Branch, tag or commit of a Hub repository; default `main`. */
   revision?: string;
-  /** Replaces the global `fetch` for URLs and Hub ids. */
+  /** Replaces the global `fetch` for URLs and Hub ids; it must resolve to a `Response` (a 404 means "no such file"). */
   fetch?: FetchLike;
   /** Called as bytes arrive, per file. */
   onProgress?: (progress: LoadProgress) => void;
   /** Aborts the load; the pending promise rejects with `signal.reason`. */
   signal?: AbortSignal;
+}
+
+/** Every key of {@link LoadOptions}, for the option checks of the public entry points. */
+export const LOAD_OPTION_KEYS: OptionKeys<LoadOptions> = { hubUrl: true, revision: true, fetch: true, onProgress: true, signal: true };
+
+/**
+ * Checks the value types of {@link LoadOptions} (unknown keys are the entry points' concern), so that a
+ * wrong type fails up front, naming the option, instead of deep inside a download.
+ *
+ * @throws {InputError} naming the option whose value has the wrong type
+ */
+export function checkLoadOptions(options: LoadOptions): void {
+  if (options === null || typeof options !== 'object') throw new InputError(`options must be an object, got ${describe(options)}`);
+  const { hubUrl, revision, fetch, onProgress, signal } = options as Record<keyof LoadOptions, unknown>;
+  const wrong = (name: keyof LoadOptions, want: string, got: unknown): InputError => new InputError(`options.${name} must be ${want}, got ${describe(got)}`);
+  if (hubUrl !== undefined && typeof hubUrl !== 'string') throw wrong('hubUrl', 'a string (the Hub base URL)', hubUrl);
+  if (revision !== undefined && typeof revision !== 'string') throw wrong('revision', 'a string (a branch, tag or commit)', revision);
+  if (fetch !== undefined && typeof fetch !== 'function') throw wrong('fetch', 'a fetch-compatible function', fetch);
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw wrong('onProgress', 'a function', onProgress);
+  if (signal !== undefined && !isAbortSignal(signal)) throw wrong('signal', 'an AbortSignal', signal);
+}
+
+// What the loaders (throwIfAborted) and fetch (aborted, addEventListener) use of a signal.
+function isAbortSignal(x: unknown): x is AbortSignal {
+  const s = x as Partial<AbortSignal> | null;
+  return typeof s === 'object' && s !== null && typeof s.aborted === 'boolean' && typeof s.throwIfAborted === 'function' && typeof s.addEventListener === 'function';
 }
 
 /**
@@ -48,15 +75,32 @@ const HUB_ID = /^(?!\.{1,2}(\/|$))[\w.-]+(\/(?!\.{1,2}$)[\w.-]+)?$/;
 
 /**
  * Resolves what a user passed to `fromPretrained` into a {@link FileSource}:
- * - an `http(s)://` URL is a folder on a web server;
+ * - an `http(s)://` URL (string or `URL` object) is a folder on a web server;
  * - in Node, a string naming an existing folder is that folder, and so is anything that looks like a
- *   path (`./x`, `../x`, `/x`, `C:\x`, `file://...`);
- * - otherwise `owner/name` is a Hub repository, fetched as `${hubUrl}/${id}/resolve/${revision}/${file}`.
+ *   path (`./x`, `../x`, `/x`, `C:\x`, `file://...`, a `file:` `URL` object);
+ * - otherwise `owner/name` is a Hub repository, fetched as `${hubUrl}/${id}/resolve/${revision}/${file}`;
+ * - a {@link FileSource} is used as it is.
  *
  * In browsers only `fetch` is used; there a path-like string is resolved against the page URL.
+ *
+ * @throws {InputError} when `source` is none of these, or an option has the wrong type (see {@link checkLoadOptions})
+ * @throws {WeightsError} when a local folder does not exist or cannot be read in this environment
  */
-export async function resolveSource(source: string | FileSource, options: LoadOptions = {}): Promise<FileSource> {
-  if (typeof source !== 'string') return source;
+export async function resolveSource(source: string | URL | FileSource, options: LoadOptions = {}): Promise<FileSource> {
+  checkLoadOptions(options);
+  if (source instanceof URL) {
+    if (!/^(https?|file):$/.test(source.protocol)) {
+      throw new InputError(`source: a URL must be http:, https: or file:, got ${source.protocol} (${source.href})`);
+    }
+    source = source.href;
+  }
+  if (typeof source !== 'string') {
+    const object = source !== null && typeof source === 'object' && !Array.isArray(source);
+    if (object && typeof (source as Partial<FileSource>).read === 'function') return source;
+    throw new InputError(
+      `source must be a folder path, a URL (string or URL object), a Hub id or a FileSource with read(file); got ${describe(source)}${object ? ' without a read function' : ''}`,
+    );
+  }
   options.signal?.throwIfAborted();
   if (/^https?:\/\//i.test(source)) return urlSource(source, source, options);
   const hubId = HUB_ID.test(source);

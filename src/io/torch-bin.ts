@@ -1,4 +1,5 @@
 import { WeightsError } from '../errors.js';
+import { checkBytes } from './bytes.js';
 import { Tensor, type TensorMap } from '../tensor/tensor.js';
 import { decodeFloats, DTYPE_BYTES } from './dtypes.js';
 import { describe, isTensor, PyDict, unpickle, type PickleValue, type StorageRef, type TensorRef } from './pickle.js';
@@ -18,6 +19,7 @@ const LEGACY_PROTOCOL = 1001;
  * @param file the file name used in error messages
  */
 export function readTorchBin(bytes: Uint8Array, file = 'pytorch_model.bin'): TensorMap {
+  checkBytes(bytes, 'readTorchBin');
   if (bytes.length >= 2 && bytes[0] === 0x80 && bytes[1] >= 2 && bytes[1] <= 5) return readLegacy(bytes, file);
   const entries = readZip(bytes, file);
   const pickles = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { show } from '../options.js';
 import { ACTIVATIONS, type Activation } from '../tensor/js/activations.js';
 
 /** Which relative-position terms the attention score adds to content-to-content. */
@@ -56,7 +57,7 @@ type Raw = Record<string, unknown>;
 function int(raw: Raw, key: string, fallback?: number): number {
   const v = raw[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new ConfigError(`config.json: "${key}" must be an integer, got ${JSON.stringify(raw[key])}`);
+    throw new ConfigError(`config.json: "${key}" must be an integer, got ${show(raw[key])}`);
   }
   return v;
 }
@@ -70,21 +71,21 @@ function positive(raw: Raw, key: string, fallback?: number): number {
 function num(raw: Raw, key: string, fallback: number): number {
   const v = raw[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ConfigError(`config.json: "${key}" must be a number, got ${JSON.stringify(raw[key])}`);
+    throw new ConfigError(`config.json: "${key}" must be a number, got ${show(raw[key])}`);
   }
   return v;
 }
 
 function bool(raw: Raw, key: string, fallback: boolean): boolean {
   const v = raw[key] ?? fallback;
-  if (typeof v !== 'boolean') throw new ConfigError(`config.json: "${key}" must be true or false, got ${JSON.stringify(raw[key])}`);
+  if (typeof v !== 'boolean') throw new ConfigError(`config.json: "${key}" must be true or false, got ${show(raw[key])}`);
   return v;
 }
 
 function activation(raw: Raw, key: string, fallback: Activation): Activation {
   const v = raw[key] ?? fallback;
   if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v)) {
-    throw new ConfigError(`config.json: "${key}" is ${JSON.stringify(v)}; supported: ${ACTIVATIONS.join(', ')}`);
+    throw new ConfigError(`config.json: "${key}" is ${show(v)}; supported: ${ACTIVATIONS.join(', ')}`);
   }
   return v as Activation;
 }
@@ -95,12 +96,12 @@ function posAttType(raw: Raw): PosAttType[] {
   let items: unknown[];
   if (typeof v === 'string') items = v.toLowerCase().split('|').map((s) => s.trim());
   else if (Array.isArray(v)) items = v.map((s) => (typeof s === 'string' ? s.trim().toLowerCase() : s));
-  else throw new ConfigError(`config.json: "pos_att_type" must be a list or a "p2c|c2p" string, got ${JSON.stringify(v)}`);
+  else throw new ConfigError(`config.json: "pos_att_type" must be a list or a "p2c|c2p" string, got ${show(v)}`);
   const out: PosAttType[] = [];
   for (const item of items) {
     if (item === '' || item === 'none') continue;
     if (item !== 'c2p' && item !== 'p2c') {
-      throw new ConfigError(`config.json: "pos_att_type" has ${JSON.stringify(item)}; supported: c2p, p2c`);
+      throw new ConfigError(`config.json: "pos_att_type" has ${show(item)}; supported: c2p, p2c`);
     }
     if (!out.includes(item)) out.push(item);
   }
@@ -116,7 +117,7 @@ function labels(raw: Raw): { id2label: Record<number, string>; label2id: Record<
     for (const [k, label] of Object.entries(src as Raw)) {
       const id = Number(k);
       if (!Number.isInteger(id) || id < 0 || typeof label !== 'string') {
-        throw new ConfigError(`config.json: "id2label" entry ${JSON.stringify(k)}: ${JSON.stringify(label)} is not <integer>: <string>`);
+        throw new ConfigError(`config.json: "id2label" entry ${show(k)}: ${show(label)} is not <integer>: <string>`);
       }
       id2label[id] = label;
     }
@@ -138,7 +139,7 @@ export function parseConfig(json: unknown): DebertaConfig {
   const raw = json as Raw;
   const modelType = raw.model_type;
   if (modelType !== 'deberta' && modelType !== 'deberta-v2') {
-    throw new ConfigError(`config.json: "model_type" is ${JSON.stringify(modelType)}; supported: "deberta", "deberta-v2"`);
+    throw new ConfigError(`config.json: "model_type" is ${show(modelType)}; supported: "deberta", "deberta-v2"`);
   }
   const v2 = modelType === 'deberta-v2';
   if (raw.talking_head) {
@@ -167,10 +168,10 @@ export function parseConfig(json: unknown): DebertaConfig {
     throw new ConfigError(`config.json: "position_buckets" must be >= 2 when positive, got ${positionBuckets}`);
   }
   const normRaw = raw.norm_rel_ebd ?? 'none';
-  if (typeof normRaw !== 'string') throw new ConfigError(`config.json: "norm_rel_ebd" must be a string, got ${JSON.stringify(normRaw)}`);
+  if (typeof normRaw !== 'string') throw new ConfigError(`config.json: "norm_rel_ebd" must be a string, got ${show(normRaw)}`);
   const norms = normRaw.toLowerCase().split('|').map((s) => s.trim());
   for (const n of norms) {
-    if (n !== 'none' && n !== 'layer_norm') throw new ConfigError(`config.json: "norm_rel_ebd" has ${JSON.stringify(n)}; supported: none, layer_norm`);
+    if (n !== 'none' && n !== 'layer_norm') throw new ConfigError(`config.json: "norm_rel_ebd" has ${show(n)}; supported: none, layer_norm`);
   }
   const embeddingSize = raw.embedding_size === undefined || raw.embedding_size === null ? hiddenSize : positive(raw, 'embedding_size');
   if (!v2 && embeddingSize !== hiddenSize) {

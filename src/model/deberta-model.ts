@@ -1,10 +1,11 @@
-import { InputError, WeightsError } from '../errors.js';
+import { ConfigError, InputError, WeightsError } from '../errors.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
-import type { FileSource, LoadOptions } from '../io/source.js';
+import { LOAD_OPTION_KEYS, type FileSource, type LoadOptions } from '../io/source.js';
+import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
 import { withBackend } from '../tensor/kernels.js';
 import { Tensor, type TensorMap } from '../tensor/tensor.js';
 import type { AttentionInput, RelativeContext } from './attention.js';
-import { bindBackend, releaseBackend, type BoundBackend, type ComputeOptions } from './backend-options.js';
+import { bindBackend, COMPUTE_OPTION_KEYS, releaseBackend, type BoundBackend, type ComputeOptions } from './backend-options.js';
 import { parseConfig, type DebertaConfig } from './config.js';
 import { DebertaEmbeddings } from './embeddings.js';
 import { DebertaEncoder } from './encoder.js';
@@ -15,6 +16,21 @@ import { Weights } from './weights.js';
 export interface ForwardOptions {
   /** Also return the embeddings output and every layer's output. */
   outputHiddenStates?: boolean;
+}
+
+/** Every {@link ForwardOptions} key. */
+export const FORWARD_OPTION_KEYS: OptionKeys<ForwardOptions> = { outputHiddenStates: true };
+
+/** The options of every `fromPretrained`: where to load from and how to compute. */
+export const FROM_PRETRAINED_OPTION_KEYS = mergeKeys<LoadOptions, ComputeOptions>(LOAD_OPTION_KEYS, COMPUTE_OPTION_KEYS);
+
+/** Checks a forward's options object: known keys only, `outputHiddenStates` a boolean. */
+export function checkForwardOptions<T extends ForwardOptions>(options: T | undefined, keys: OptionKeys<T>, where: string): T {
+  const checked = checkOptions(options, keys, where);
+  if (checked.outputHiddenStates !== undefined && typeof checked.outputHiddenStates !== 'boolean') {
+    throw new InputError(`${where}: outputHiddenStates must be a boolean, got ${describe(checked.outputHiddenStates)}`);
+  }
+  return checked;
 }
 
 /** What {@link DebertaModel.forward} returns. */
@@ -39,11 +55,18 @@ export type WeightsInput = TensorMap | Record<string, Tensor>;
 
 /** Turns user-supplied weights into a Map. */
 export function toTensorMap(weights: WeightsInput): TensorMap {
-  return weights instanceof Map ? weights : new Map(Object.entries(weights));
+  if (weights instanceof Map) return weights;
+  if (weights === null || typeof weights !== 'object' || Array.isArray(weights)) {
+    throw new InputError(`weights must be a Map or a plain object of Tensors keyed like a checkpoint, got ${describe(weights)}`);
+  }
+  return new Map(Object.entries(weights));
 }
 
 /** Accepts a parsed config or a raw config.json object. */
 export function toConfig(config: DebertaConfig | Record<string, unknown>): DebertaConfig {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+    throw new ConfigError(`config must be a config.json object or a parsed DebertaConfig, got ${describe(config)}`);
+  }
   return 'modelType' in config && 'hiddenSize' in config ? (config as DebertaConfig) : parseConfig(config);
 }
 
@@ -81,13 +104,15 @@ export class DebertaModel {
    * Loads a checkpoint: config.json + weights, from a folder (Node), a URL or a Hub id.
    * Task checkpoints (keys under `deberta.`) load too; their head tensors are ignored.
    */
-  static async fromPretrained(source: string | FileSource, options: LoadOptions & ComputeOptions = {}): Promise<DebertaModel> {
+  static async fromPretrained(source: string | URL | FileSource, options?: LoadOptions & ComputeOptions): Promise<DebertaModel> {
+    options = checkOptions(options, FROM_PRETRAINED_OPTION_KEYS, 'DebertaModel.fromPretrained');
     const ckpt = await loadCheckpoint(source, options);
     return ownBackendDuring(bindBackend(options), (bound) => new DebertaModel(parseConfig(ckpt.config), backboneWeights(ckpt.tensors, ckpt.source), bound));
   }
 
   /** Builds a model from a config (parsed or raw config.json object) and tensors keyed like a checkpoint. */
-  static fromWeights(config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options: ComputeOptions = {}): DebertaModel {
+  static fromWeights(config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options?: ComputeOptions): DebertaModel {
+    options = checkOptions(options, COMPUTE_OPTION_KEYS, 'DebertaModel.fromWeights');
     return ownBackendDuring(bindBackend(options), (bound) => new DebertaModel(toConfig(config), backboneWeights(toTensorMap(weights), 'weights'), bound));
   }
 
@@ -123,7 +148,8 @@ export class DebertaModel {
   }
 
   /** Hidden states for a batch of token ids. Async so that threaded backends need no API change. */
-  async forward(inputs: ModelInputs, options: ForwardOptions = {}): Promise<ModelOutput> {
+  async forward(inputs: ModelInputs, options?: ForwardOptions): Promise<ModelOutput> {
+    options = checkForwardOptions(options, FORWARD_OPTION_KEYS, 'DebertaModel.forward');
     const run = this.compute(() => this.run(inputs));
     const states = hiddenStateTensors(run, this.config.hiddenSize);
     const out: ModelOutput = { lastHiddenState: states[states.length - 1] };

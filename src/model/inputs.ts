@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { describe } from '../options.js';
 import type { DebertaConfig } from './config.js';
 
 /** What `forward` takes: a batch of token ids with optional mask and token types, each [batch][seq]. */
@@ -31,7 +32,7 @@ function flatten(name: string, rows: unknown, batch: number, length: number, che
     }
     for (let t = 0; t < length; t++) {
       const v: unknown = row[t];
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(`${name}[${b}][${t}] is ${JSON.stringify(v)}, not an integer`);
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(`${name}[${b}][${t}] is ${describe(v)}, not an integer`);
       check(v, `${name}[${b}][${t}]`);
       out[b * length + t] = v;
     }
@@ -45,7 +46,7 @@ function flatten(name: string, rows: unknown, batch: number, length: number, che
  */
 export function prepareInputs(inputs: ModelInputs, config: DebertaConfig): BatchInputs {
   if (inputs === null || typeof inputs !== 'object' || !Array.isArray(inputs.inputIds)) {
-    throw new InputError('forward expects { inputIds: number[][], attentionMask?, tokenTypeIds? }');
+    throw new InputError(`forward expects { inputIds: number[][], attentionMask?, tokenTypeIds? }, got ${inputs === null || typeof inputs !== 'object' ? describe(inputs) : 'an object without an inputIds array'}`);
   }
   const batch = inputs.inputIds.length;
   if (batch === 0) throw new InputError('inputIds is empty: a batch needs at least one sequence');

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.js';
 import type { DebertaConfig } from '../model/config.js';
+import { describe, type OptionKeys } from '../options.js';
 import type { BatchEncoding, DebertaTokenizer, TokenizerCallOptions } from '../tokenizers/tokenizer.js';
 
 /** Options every pipeline call accepts. */
@@ -8,12 +9,50 @@ export interface BatchOptions {
   batchSize?: number;
 }
 
+/** Every {@link BatchOptions} key, merged into each call's key list. */
+export const BATCH_OPTION_KEYS: OptionKeys<BatchOptions> = { batchSize: true };
+
 /** Splits `items` into consecutive groups of at most `size`. */
 export function chunks<T>(items: readonly T[], size: number): T[][] {
-  if (!Number.isInteger(size) || size < 1) throw new InputError(`batchSize must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1) throw new InputError(`batchSize must be a positive integer, got ${describe(size)}`);
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+/**
+ * An integer option, `undefined` when absent. Checked before any default or `Math.min` is applied, because
+ * JavaScript would otherwise coerce `'3'` to 3 in one place and compare it as a string in another.
+ */
+export function intOption(value: unknown, name: string, where: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+    throw new InputError(`${where}: ${name} must be ${what}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A boolean option, `undefined` when absent; `'false'` or `0` would otherwise flip the meaning silently. */
+export function boolOption(value: unknown, name: string, where: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new InputError(`${where}: ${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+/** An option with a fixed set of values, `undefined` when absent. */
+export function choiceOption<T extends string | boolean>(value: unknown, name: string, choices: readonly T[], where: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(choices as readonly unknown[]).includes(value)) {
+    const list = choices.map((c) => (typeof c === 'string' ? JSON.stringify(c) : String(c))).join(', ');
+    throw new InputError(`${where}: ${name} must be one of ${list}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
+/** `batchSize`, checked, with the default of 8. */
+export function batchSizeOf(options: BatchOptions, where: string): number {
+  return intOption(options.batchSize, 'batchSize', where) ?? 8;
 }
 
 /** The longest sequence both the tokenizer and the model accept. */
@@ -45,7 +84,7 @@ export function encodeBatch(
 
 /** Checks that an input is a string, naming it in the error. */
 export function requireString(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new InputError(`${what} must be a string, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'string') throw new InputError(`${what} must be a string, got ${describe(value)}`);
   return value;
 }
 

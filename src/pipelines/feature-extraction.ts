@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import type { DebertaModel } from '../model/deberta-model.js';
 import { Tensor } from '../tensor/tensor.js';
-import { chunks, encodeBatch, requireString, type BatchOptions } from './common.js';
+import { checkOptions, mergeKeys, type OptionKeys } from '../options.js';
+import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, choiceOption, chunks, encodeBatch, requireString, type BatchOptions } from './common.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
 /** Options of a feature-extraction call. */
@@ -14,6 +15,14 @@ export interface FeatureExtractionOptions extends BatchOptions {
   truncation?: boolean;
 }
 
+/** Every {@link FeatureExtractionOptions} key. */
+export const FEATURE_EXTRACTION_OPTION_KEYS: OptionKeys<FeatureExtractionOptions> = mergeKeys<
+  Omit<FeatureExtractionOptions, keyof BatchOptions>,
+  BatchOptions
+>({ pooling: true, normalize: true, truncation: true }, BATCH_OPTION_KEYS);
+
+const WHERE = 'feature-extraction';
+
 /**
  * Hidden states of the backbone: [batch, seq, hidden] padded to the longest text (padded positions keep the
  * model's values, as in transformers), or [batch, hidden] when pooled.
@@ -22,18 +31,22 @@ export async function extractFeatures(
   model: DebertaModel,
   tokenizer: DebertaTokenizer,
   texts: string[],
-  options: FeatureExtractionOptions = {},
+  options?: FeatureExtractionOptions,
 ): Promise<{ features: Tensor; attentionMask: number[][] }> {
-  const pooling = options.pooling ?? 'none';
-  if (!['none', 'mean', 'cls'].includes(pooling)) throw new InputError(`pooling must be none, mean or cls, got ${JSON.stringify(pooling)}`);
-  texts.forEach((t, i) => requireString(t, `input ${i}`));
+  const o = checkOptions(options, FEATURE_EXTRACTION_OPTION_KEYS, WHERE);
+  const pooling = choiceOption(o.pooling, 'pooling', ['none', 'mean', 'cls'] as const, WHERE) ?? 'none';
+  const normalize = boolOption(o.normalize, 'normalize', WHERE) ?? false;
+  const truncation = boolOption(o.truncation, 'truncation', WHERE) ?? true;
+  const batchSize = batchSizeOf(o, WHERE);
+  if (texts.length === 0) throw new InputError(`${WHERE} needs at least one text`);
+  texts.forEach((t, i) => requireString(t, `${WHERE}: input ${i}`));
   const H = model.config.hiddenSize;
-  const enc = encodeBatch(tokenizer, model.config, texts, null, options.truncation ?? true);
+  const enc = encodeBatch(tokenizer, model.config, texts, null, truncation);
   const seq = Math.max(...enc.inputIds.map((r) => r.length));
   const hidden = new Float32Array(texts.length * seq * H);
   let b0 = 0;
   // Forward in groups, each padded to the overall length so rows line up in one tensor.
-  for (const group of chunks(enc.inputIds.map((_, i) => i), options.batchSize ?? 8)) {
+  for (const group of chunks(enc.inputIds.map((_, i) => i), batchSize)) {
     const out = await model.forward({
       inputIds: group.map((i) => enc.inputIds[i]),
       attentionMask: group.map((i) => enc.attentionMask[i]),
@@ -62,7 +75,7 @@ export async function extractFeatures(
     }
     features = new Tensor(pooled, [texts.length, H]);
   }
-  if (options.normalize) {
+  if (normalize) {
     const d = features.data;
     for (let o = 0; o < d.length; o += H) {
       let norm = 0;

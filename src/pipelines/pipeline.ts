@@ -1,20 +1,22 @@
 import { InputError } from '../errors.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
-import type { FileSource, LoadOptions } from '../io/source.js';
+import { checkLoadOptions, LOAD_OPTION_KEYS, type FileSource, type LoadOptions } from '../io/source.js';
 import { parseConfig } from '../model/config.js';
-import { bindBackend, type ComputeOptions } from '../model/backend-options.js';
+import { bindBackend, COMPUTE_OPTION_KEYS, releaseBackend, type ComputeOptions } from '../model/backend-options.js';
 import { backboneWeights, DebertaModel, ownBackendDuring } from '../model/deberta-model.js';
 import { DebertaForQuestionAnswering, DebertaForSequenceClassification, DebertaForTokenClassification } from '../model/heads/classification.js';
 import { DebertaForMaskedLM } from '../model/heads/masked-lm.js';
+import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { AutoTokenizer, type TokenizerLoadOptions } from '../tokenizers/auto.js';
+import { AutoTokenizer, TOKENIZER_LOAD_OPTION_KEYS, type TokenizerLoadOptions } from '../tokenizers/auto.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 import { extractFeatures, type FeatureExtractionOptions } from './feature-extraction.js';
 import { fillMask, type FillMaskOptions, type FillMaskOutput } from './fill-mask.js';
 import { answerQuestions, type Answer, type QuestionAnsweringInput, type QuestionAnsweringOptions } from './question-answering.js';
 import { classifyText, type LabelScore, type TextClassificationInput, type TextClassificationOptions, type TextClassificationResult } from './text-classification.js';
 import { classifyTokens, type TokenClassificationOptions, type TokenEntity } from './token-classification.js';
-import { entailmentIds, zeroShot, type ZeroShotOptions, type ZeroShotResult } from './zero-shot-classification.js';
+import { choiceOption, intOption } from './common.js';
+import { entailmentIds, entailmentWarning, zeroShot, type ZeroShotOptions, type ZeroShotResult } from './zero-shot-classification.js';
 
 /** The tasks {@link pipeline} knows, with transformers' aliases. */
 export const TASKS = [
@@ -30,8 +32,16 @@ export const TASKS = [
 /** One of {@link TASKS}. */
 export type Task = (typeof TASKS)[number];
 
-/** Options of {@link pipeline}: where to load from, and tokenizer semantics. */
+/** Options of {@link pipeline}: where to load from, tokenizer semantics, and how to compute. */
 export type PipelineOptions = LoadOptions & TokenizerLoadOptions & ComputeOptions;
+
+/** Every {@link PipelineOptions} key. */
+export const PIPELINE_OPTION_KEYS: OptionKeys<PipelineOptions> = mergeKeys<TokenizerLoadOptions, ComputeOptions>(TOKENIZER_LOAD_OPTION_KEYS, COMPUTE_OPTION_KEYS);
+
+/** The options of `keys` only: each loader rejects keys that are not its own. */
+function pick<T extends object>(options: object, keys: OptionKeys<T>): T {
+  return Object.fromEntries(Object.entries(options).filter(([k]) => Object.hasOwn(keys, k))) as T;
+}
 
 interface Loaded<M> {
   readonly task: Task;
@@ -117,14 +127,39 @@ function attach<F extends object, M extends { dispose(): void }>(fn: F, task: Ta
  * const fill = await pipeline('fill-mask', 'microsoft/deberta-v3-base');
  * await fill('Paris is the [MASK] of France.');
  * ```
+ *
+ * Every call of the returned pipeline checks its options the same way: an unknown key or a value of the
+ * wrong type is an {@link InputError} naming it.
+ *
+ * @throws {InputError} for an unknown task, or an unknown option or a wrong option value (before anything is
+ *   read: the message names the option and, for an unknown key, lists the valid ones)
+ * @throws {ConfigError} for a zero-shot model whose label2id puts the entailment class outside its labels
  */
-export async function pipeline<T extends Task>(task: T, source: string | FileSource, options: PipelineOptions = {}): Promise<PipelineByTask[T]> {
+export async function pipeline<T extends Task>(task: T, source: string | URL | FileSource, options?: PipelineOptions): Promise<PipelineByTask[T]> {
   if (!(TASKS as readonly string[]).includes(task)) {
-    throw new InputError(`unknown task ${JSON.stringify(task)}; supported: ${TASKS.join(', ')}`);
+    throw new InputError(`unknown task ${typeof task === 'string' ? JSON.stringify(task) : describe(task)}; supported: ${TASKS.join(', ')}`);
   }
-  const [ckpt, tokenizer] = await Promise.all([loadCheckpoint(source, options), AutoTokenizer.fromPretrained(source, options)]);
-  const config = parseConfig(ckpt.config);
-  const bound = bindBackend(options);
+  const o = checkOptions(options, PIPELINE_OPTION_KEYS, 'pipeline');
+  // Before any download or worker thread: a wrong value should not cost a 700 MB fetch first.
+  checkLoadOptions(o);
+  choiceOption(o.semantics, 'semantics', ['slow', 'fast'] as const, 'pipeline');
+  intOption(o.modelMaxLength, 'modelMaxLength', 'pipeline');
+  const bound = bindBackend(pick<ComputeOptions>(o, COMPUTE_OPTION_KEYS));
+  let loaded;
+  try {
+    const [ckpt, tokenizer] = await Promise.all([
+      loadCheckpoint(source, pick<LoadOptions>(o, LOAD_OPTION_KEYS)),
+      AutoTokenizer.fromPretrained(source, pick<TokenizerLoadOptions>(o, TOKENIZER_LOAD_OPTION_KEYS)),
+    ]);
+    const config = parseConfig(ckpt.config);
+    // At load, where transformers warns too, not at the first call; a bad index throws here.
+    if (task === 'zero-shot-classification' && !entailmentIds(config).found) console.warn(entailmentWarning(config));
+    loaded = { ckpt, tokenizer, config };
+  } catch (e) {
+    releaseBackend(bound);
+    throw e;
+  }
+  const { ckpt, tokenizer, config } = loaded;
   const build = <M>(cls: new (c: typeof config, t: typeof ckpt.tensors, s: string, b: typeof bound) => M): M =>
     ownBackendDuring(bound, (b) => new cls(config, ckpt.tensors, ckpt.source, b));
   const many = <I, R>(run: (inputs: I[]) => Promise<R[]>) => async (input: I | I[]) => {
@@ -145,12 +180,6 @@ export async function pipeline<T extends Task>(task: T, source: string | FileSou
     }
     case 'zero-shot-classification': {
       const model = build(DebertaForSequenceClassification);
-      try {
-        entailmentIds(model); // fail at load, not at the first call, for a checkpoint without NLI labels
-      } catch (e) {
-        model.dispose();
-        throw e;
-      }
       const fn = (input: string | string[], labels: string | string[], o?: ZeroShotOptions) =>
         many<string, ZeroShotResult>((xs) => zeroShot(model, tokenizer, xs, labels, o))(input);
       return attach(fn, task, model, tokenizer) as PipelineByTask[T];
@@ -163,7 +192,7 @@ export async function pipeline<T extends Task>(task: T, source: string | FileSou
     }
     case 'question-answering': {
       const model = build(DebertaForQuestionAnswering);
-      const fn = async (input: QuestionAnsweringInput | QuestionAnsweringInput[], o: QuestionAnsweringOptions = {}) => {
+      const fn = async (input: QuestionAnsweringInput | QuestionAnsweringInput[], o?: QuestionAnsweringOptions) => {
         const list = Array.isArray(input) ? input : [input];
         if (list.length === 0) throw new InputError('question-answering needs at least one {question, context}');
         const answers = await answerQuestions(model, tokenizer, list, o);
@@ -177,11 +206,10 @@ export async function pipeline<T extends Task>(task: T, source: string | FileSou
       const model = ownBackendDuring(bound, (b) => new DebertaModel(config, backboneWeights(ckpt.tensors, ckpt.source), b));
       const fn = async (input: string | string[], o?: FeatureExtractionOptions) => {
         const texts = Array.isArray(input) ? input : [input];
-        if (texts.length === 0) throw new InputError('feature-extraction needs at least one text');
         return (await extractFeatures(model, tokenizer, texts, o)).features;
       };
       return attach(fn, task, model, tokenizer) as PipelineByTask[T];
     }
   }
-  throw new InputError(`unknown task ${JSON.stringify(task)}`);
+  throw new InputError(`unknown task ${describe(task)}`);
 }

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { DebertaForQuestionAnswering } from '../model/heads/classification.js';
-import { chunks, sequenceLimit, requireString, type BatchOptions } from './common.js';
+import { checkOptions, mergeKeys, type OptionKeys } from '../options.js';
+import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, chunks, intOption, sequenceLimit, requireString, type BatchOptions } from './common.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
 /** A question about a context. */
@@ -26,6 +27,17 @@ export interface QuestionAnsweringOptions extends BatchOptions {
   /** Snap answers to whole words (default true), as transformers does. */
   alignToWords?: boolean;
 }
+
+/** Every {@link QuestionAnsweringOptions} key. */
+export const QUESTION_ANSWERING_OPTION_KEYS: OptionKeys<QuestionAnsweringOptions> = mergeKeys<
+  Omit<QuestionAnsweringOptions, keyof BatchOptions>,
+  BatchOptions
+>(
+  { topK: true, maxAnswerLen: true, docStride: true, maxSeqLen: true, maxQuestionLen: true, handleImpossibleAnswer: true, alignToWords: true },
+  BATCH_OPTION_KEYS,
+);
+
+const WHERE = 'question-answering';
 
 /** An answer span. */
 export interface Answer {
@@ -61,33 +73,33 @@ export async function answerQuestions(
   model: DebertaForQuestionAnswering,
   tokenizer: DebertaTokenizer,
   inputs: QuestionAnsweringInput[],
-  options: QuestionAnsweringOptions = {},
+  options?: QuestionAnsweringOptions,
 ): Promise<Answer[][]> {
-  const topK = options.topK ?? 1;
-  const maxAnswerLen = options.maxAnswerLen ?? 15;
-  const maxSeqLen = Math.min(options.maxSeqLen ?? 384, sequenceLimit(model.config, tokenizer));
-  const stride = options.docStride ?? Math.min(Math.floor(maxSeqLen / 2), 128);
-  const maxQuestionLen = options.maxQuestionLen ?? 64;
-  for (const [name, v] of [['topK', topK], ['maxAnswerLen', maxAnswerLen], ['maxSeqLen', maxSeqLen], ['maxQuestionLen', maxQuestionLen]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new InputError(`${name} must be a positive integer, got ${v}`);
-  }
-  if (!Number.isInteger(stride) || stride < 0) throw new InputError(`docStride must be a non-negative integer, got ${stride}`);
+  const o = checkOptions(options, QUESTION_ANSWERING_OPTION_KEYS, WHERE);
+  const topK = intOption(o.topK, 'topK', WHERE) ?? 1;
+  const maxAnswerLen = intOption(o.maxAnswerLen, 'maxAnswerLen', WHERE) ?? 15;
+  const maxSeqLen = Math.min(intOption(o.maxSeqLen, 'maxSeqLen', WHERE) ?? 384, sequenceLimit(model.config, tokenizer));
+  const stride = intOption(o.docStride, 'docStride', WHERE, 0) ?? Math.min(Math.floor(maxSeqLen / 2), 128);
+  const maxQuestionLen = intOption(o.maxQuestionLen, 'maxQuestionLen', WHERE) ?? 64;
+  const handleImpossibleAnswer = boolOption(o.handleImpossibleAnswer, 'handleImpossibleAnswer', WHERE) ?? false;
+  const alignToWords = boolOption(o.alignToWords, 'alignToWords', WHERE) ?? true;
+  const batchSize = batchSizeOf(o, WHERE);
   const cls = tokenizer.clsTokenId;
   const sep = tokenizer.sepTokenId;
   const results: Answer[][] = [];
   for (const [i, input] of inputs.entries()) {
-    const question = requireString(input?.question, `input ${i}.question`);
-    const context = requireString(input?.context, `input ${i}.context`);
-    if (question.trim() === '') throw new InputError(`input ${i}: the question is empty`);
-    if (context.trim() === '') throw new InputError(`input ${i}: the context is empty`);
+    const question = requireString(input?.question, `${WHERE}: input ${i}.question`);
+    const context = requireString(input?.context, `${WHERE}: input ${i}.context`);
+    if (question.trim() === '') throw new InputError(`${WHERE}: input ${i}: the question is empty`);
+    if (context.trim() === '') throw new InputError(`${WHERE}: input ${i}: the context is empty`);
     const q = pieces(tokenizer, question);
     const qIds = q.ids.slice(0, maxQuestionLen);
     const c = pieces(tokenizer, context);
     const starts = wordStarts(c, context, tokenizer.vocabType);
     const windowLen = maxSeqLen - qIds.length - 3;
-    if (windowLen < 1) throw new InputError(`maxSeqLen ${maxSeqLen} leaves no room for the context after a ${qIds.length}-token question`);
+    if (windowLen < 1) throw new InputError(`${WHERE}: maxSeqLen ${maxSeqLen} leaves no room for the context after a ${qIds.length}-token question`);
     if (stride >= windowLen) {
-      throw new InputError(`docStride ${stride} must be smaller than the context window (${windowLen} tokens = maxSeqLen - question - 3)`);
+      throw new InputError(`${WHERE}: docStride ${stride} must be smaller than the context window (${windowLen} tokens = maxSeqLen - question - 3)`);
     }
     // Window w covers context tokens [w·(windowLen - stride), +windowLen), as the Rust tokenizer's overflow does.
     const windows: number[] = [];
@@ -97,7 +109,7 @@ export async function answerQuestions(
     }
     const answers: Answer[] = [];
     let minNull = Infinity;
-    for (const group of chunks(windows, options.batchSize ?? 8)) {
+    for (const group of chunks(windows, batchSize)) {
       const rows = group.map((start) => {
         const ctx = c.ids.slice(start, start + windowLen);
         return { start, count: ctx.length, ids: [cls, ...qIds, sep, ...ctx, sep], types: [0, ...qIds.map(() => 0), 0, ...ctx.map(() => 1), 1] };
@@ -119,7 +131,7 @@ export async function answerQuestions(
         for (const [s, e, score] of bestSpans(start, end, topK, maxAnswerLen, allowed)) {
           let cs = r.start + s - first;
           let ce = r.start + e - first;
-          if (options.alignToWords ?? true) {
+          if (alignToWords) {
             while (cs > 0 && !starts[cs]) cs--;
             while (ce + 1 < c.ids.length && !starts[ce + 1]) ce++;
           }
@@ -129,7 +141,7 @@ export async function answerQuestions(
         }
       });
     }
-    if (options.handleImpossibleAnswer) answers.push({ score: minNull, start: 0, end: 0, answer: '' });
+    if (handleImpossibleAnswer) answers.push({ score: minNull, start: 0, end: 0, answer: '' });
     results.push(answers.sort((a, b) => b.score - a.score).slice(0, topK));
   }
   return results;

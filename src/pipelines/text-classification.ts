@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import type { DebertaForSequenceClassification } from '../model/heads/classification.js';
-import { chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
+import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
+import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, choiceOption, chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
 import { sigmoid, softmax } from './scores.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
@@ -28,6 +29,14 @@ export interface TextClassificationOptions extends BatchOptions {
   truncation?: boolean | 'only_first' | 'only_second' | 'longest_first';
 }
 
+/** Every {@link TextClassificationOptions} key. */
+export const TEXT_CLASSIFICATION_OPTION_KEYS: OptionKeys<TextClassificationOptions> = mergeKeys<
+  Omit<TextClassificationOptions, keyof BatchOptions>,
+  BatchOptions
+>({ topK: true, functionToApply: true, returnAllScores: true, truncation: true }, BATCH_OPTION_KEYS);
+
+const WHERE = 'text-classification';
+
 /** The result for one input, shaped by the options as in transformers. */
 export type TextClassificationResult = LabelScore | LabelScore[] | LabelScore[][];
 
@@ -36,29 +45,35 @@ export async function classifyText(
   model: DebertaForSequenceClassification,
   tokenizer: DebertaTokenizer,
   input: TextClassificationInput | TextClassificationInput[],
-  options: TextClassificationOptions = {},
+  options?: TextClassificationOptions,
 ): Promise<TextClassificationResult | TextClassificationResult[]> {
-  const list = Array.isArray(input) ? input : [input];
-  if (list.length === 0) throw new InputError('text-classification needs at least one input');
-  const legacy = options.topK === undefined;
-  const fn = options.functionToApply ?? defaultFunction(model);
-  if (!['softmax', 'sigmoid', 'none'].includes(fn)) throw new InputError(`functionToApply must be softmax, sigmoid or none, got ${JSON.stringify(fn)}`);
-  if (!legacy && options.topK !== null && (!Number.isInteger(options.topK) || (options.topK as number) < 1)) {
-    throw new InputError(`topK must be a positive integer or null, got ${options.topK}`);
+  const o = checkOptions(options, TEXT_CLASSIFICATION_OPTION_KEYS, WHERE);
+  const legacy = o.topK === undefined;
+  const fn = choiceOption(o.functionToApply, 'functionToApply', ['softmax', 'sigmoid', 'none'] as const, WHERE) ?? defaultFunction(model);
+  if (!legacy && o.topK !== null && (typeof o.topK !== 'number' || !Number.isInteger(o.topK) || o.topK < 1)) {
+    throw new InputError(`${WHERE}: topK must be a positive integer or null, got ${describe(o.topK)}`);
   }
+  const returnAllScores = boolOption(o.returnAllScores, 'returnAllScores', WHERE) ?? false;
+  const truncation = choiceOption(o.truncation, 'truncation', [true, false, 'only_first', 'only_second', 'longest_first'] as const, WHERE) ?? true;
+  const batchSize = batchSizeOf(o, WHERE);
+  const list = Array.isArray(input) ? input : [input];
+  if (list.length === 0) throw new InputError(`${WHERE} needs at least one input`);
   const results: TextClassificationResult[] = [];
-  for (const group of chunks(list, options.batchSize ?? 8)) {
-    const texts = group.map((x, i) => (typeof x === 'string' ? x : requireString(x?.text, `input ${i}.text`)));
+  let first = 0;
+  for (const group of chunks(list, batchSize)) {
+    const at = first;
+    first += group.length;
+    const texts = group.map((x, i) => (typeof x === 'string' ? x : requireString(x?.text, `${WHERE}: input ${at + i}.text`)));
     const pairOf = (x: TextClassificationInput, i: number) =>
-      typeof x === 'string' || x.textPair === undefined ? null : requireString(x.textPair, `input ${i}.textPair`);
+      typeof x === 'string' || x.textPair === undefined ? null : requireString(x.textPair, `${WHERE}: input ${at + i}.textPair`);
     const hasPairs = group.some((x, i) => pairOf(x, i) !== null);
     // A batch mixing single texts and pairs is split so each goes through the tokenizer the way it would alone.
     const pairs = hasPairs ? group.map(pairOf) : null;
     if (pairs && pairs.some((p) => p === null)) {
-      for (const one of group) results.push(...((await classifyText(model, tokenizer, [one], { ...options, batchSize: 1 })) as TextClassificationResult[]));
+      for (const one of group) results.push(...((await classifyText(model, tokenizer, [one], { ...o, batchSize: 1 })) as TextClassificationResult[]));
       continue;
     }
-    const enc = encodeBatch(tokenizer, model.config, texts, pairs as string[] | null, options.truncation ?? true);
+    const enc = encodeBatch(tokenizer, model.config, texts, pairs as string[] | null, truncation);
     const { logits } = await model.forward(enc);
     const n = model.config.numLabels;
     for (let b = 0; b < group.length; b++) {
@@ -66,11 +81,11 @@ export async function classifyText(
       const scores = fn === 'softmax' ? softmax(row) : fn === 'sigmoid' ? sigmoid(row) : Float64Array.from(row);
       const all = Array.from(scores, (score, i) => ({ label: labelOf(model.config, i), score }));
       // An explicit topK wins over the deprecated returnAllScores, as in transformers.
-      if (legacy && options.returnAllScores) results.push(all);
+      if (legacy && returnAllScores) results.push(all);
       else if (legacy) results.push(all.reduce((best, x) => (x.score > best.score ? x : best)));
       else {
         const sorted = all.slice().sort((a, b2) => b2.score - a.score);
-        results.push(options.topK === null ? sorted : sorted.slice(0, options.topK));
+        results.push(o.topK === null ? sorted : sorted.slice(0, o.topK));
       }
     }
   }

@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import type { DebertaConfig } from '../model/config.js';
 import type { DebertaForTokenClassification } from '../model/heads/classification.js';
-import { chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
+import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
+import { BATCH_OPTION_KEYS, batchSizeOf, choiceOption, chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
 import { softmax } from './scores.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
@@ -15,6 +16,14 @@ export interface TokenClassificationOptions extends BatchOptions {
   /** Labels to drop from the output; default `['O']`. */
   ignoreLabels?: string[];
 }
+
+/** Every {@link TokenClassificationOptions} key. */
+export const TOKEN_CLASSIFICATION_OPTION_KEYS: OptionKeys<TokenClassificationOptions> = mergeKeys<
+  Omit<TokenClassificationOptions, keyof BatchOptions>,
+  BatchOptions
+>({ aggregationStrategy: true, ignoreLabels: true }, BATCH_OPTION_KEYS);
+
+const WHERE = 'token-classification';
 
 /** One entity. Token-level results (`'none'`) carry `entity` and `index`; grouped ones `entityGroup`. */
 export interface TokenEntity {
@@ -85,17 +94,20 @@ export async function classifyTokens(
   model: DebertaForTokenClassification,
   tokenizer: DebertaTokenizer,
   texts: string[],
-  options: TokenClassificationOptions = {},
+  options?: TokenClassificationOptions,
 ): Promise<TokenEntity[][]> {
-  const strategy = options.aggregationStrategy ?? 'none';
-  if (!['none', 'simple', 'first', 'average', 'max'].includes(strategy)) {
-    throw new InputError(`aggregationStrategy must be none, simple, first, average or max, got ${JSON.stringify(strategy)}`);
+  const o = checkOptions(options, TOKEN_CLASSIFICATION_OPTION_KEYS, WHERE);
+  const strategy = choiceOption(o.aggregationStrategy, 'aggregationStrategy', ['none', 'simple', 'first', 'average', 'max'] as const, WHERE) ?? 'none';
+  // A string would pass `includes` by substring ('O' ignoring 'B-ORG' when given 'B-ORG O'), so only lists.
+  if (o.ignoreLabels !== undefined && (!Array.isArray(o.ignoreLabels) || o.ignoreLabels.some((l) => typeof l !== 'string'))) {
+    throw new InputError(`${WHERE}: ignoreLabels must be a list of label strings, got ${describe(o.ignoreLabels)}`);
   }
-  const ignore = options.ignoreLabels ?? ['O'];
+  const ignore = o.ignoreLabels ?? ['O'];
+  const batchSize = batchSizeOf(o, WHERE);
   const join = (tokens: string[]) => tokensToString(tokenizer, tokens);
   const out: TokenEntity[][] = [];
-  for (const group of chunks(texts, options.batchSize ?? 8)) {
-    group.forEach((t, i) => requireString(t, `input ${i}`));
+  for (const group of chunks(texts, batchSize)) {
+    group.forEach((t, i) => requireString(t, `${WHERE}: input ${out.length + i}`));
     const enc = encodeBatch(tokenizer, model.config, group, null, true, { returnOffsets: true, returnSpecialTokensMask: true });
     const { logits } = await model.forward(enc);
     const n = model.config.numLabels;

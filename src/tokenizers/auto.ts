@@ -1,5 +1,6 @@
-import { TokenizerError } from '../errors.js';
-import { resolveSource, where, type FileSource, type LoadOptions } from '../io/source.js';
+import { InputError, TokenizerError } from '../errors.js';
+import { LOAD_OPTION_KEYS, resolveSource, where, type FileSource, type LoadOptions } from '../io/source.js';
+import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
 import type { Backend, Semantics } from './backend.js';
 import { parseHfConfig, type HfTokenizerConfig } from './config.js';
 import { fastBpePipeline, fastSpmPipeline, parseMerges, parseVocabJson, slowBpeBackend, slowSpmBackend } from './convert.js';
@@ -25,9 +26,15 @@ export interface TokenizerLoadOptions extends LoadOptions {
    * `DebertaV2Tokenizer` or sentencepiece directly (e.g. Microsoft's original DeBERTa code).
    */
   semantics?: Semantics;
-  /** Overrides `model_max_length` (default: tokenizer_config.json's value, else 512). */
+  /** Overrides `model_max_length` (a positive integer; default: tokenizer_config.json's value, else 512). */
   modelMaxLength?: number;
 }
+
+/** Every key of {@link TokenizerLoadOptions}, e.g. to pick the tokenizer's options out of a larger options object. */
+export const TOKENIZER_LOAD_OPTION_KEYS: OptionKeys<TokenizerLoadOptions> = mergeKeys<LoadOptions, Omit<TokenizerLoadOptions, keyof LoadOptions>>(
+  LOAD_OPTION_KEYS,
+  { semantics: true, modelMaxLength: true },
+);
 
 /** DeBERTa's trained sequence length; used when tokenizer_config.json gives none. */
 const DEFAULT_MAX_LENGTH = 512;
@@ -107,15 +114,20 @@ export class AutoTokenizer {
    * vocab.json + merges.txt (v1); tokenizer_config.json, special_tokens_map.json and added_tokens.json are
    * honoured (so `[MASK]` is 128000 in v3). See {@link TokenizerLoadOptions.semantics} for slow vs fast.
    *
+   * @throws {InputError} when `options` has an unknown key or a value of the wrong type, or `source` is
+   *   neither a path, URL, Hub id nor {@link FileSource} (the message names it).
    * @throws {TokenizerError} when no tokenizer file exists or a file is malformed (the message names it).
    */
-  static async fromPretrained(source: string | FileSource, options: TokenizerLoadOptions = {}): Promise<DebertaTokenizer> {
-    const semantics = options.semantics;
+  static async fromPretrained(source: string | URL | FileSource, options?: TokenizerLoadOptions): Promise<DebertaTokenizer> {
+    const whereCall = 'AutoTokenizer.fromPretrained';
+    options = checkOptions(options, TOKENIZER_LOAD_OPTION_KEYS, whereCall);
+    const semantics: unknown = options.semantics;
     if (semantics !== undefined && semantics !== 'slow' && semantics !== 'fast') {
-      throw new TokenizerError(`semantics must be 'slow' or 'fast', got ${JSON.stringify(semantics)}`);
+      throw new InputError(`${whereCall}: semantics must be 'slow' or 'fast', got ${describe(semantics)}`);
     }
-    if (options.modelMaxLength !== undefined && !(Number.isInteger(options.modelMaxLength) && options.modelMaxLength > 0)) {
-      throw new TokenizerError(`modelMaxLength must be a positive integer, got ${String(options.modelMaxLength)}`);
+    const max: unknown = options.modelMaxLength;
+    if (max !== undefined && !(typeof max === 'number' && Number.isInteger(max) && max > 0)) {
+      throw new InputError(`${whereCall}: modelMaxLength must be a positive integer, got ${describe(max)}`);
     }
     const src = await resolveSource(source, options);
     const [tc, sm, at] = await Promise.all([

@@ -3,10 +3,12 @@
  * BPE (v1), reproducing transformers' slow (Python/sentencepiece) or fast (Rust `tokenizers`) results.
  */
 export { AutoTokenizer, type TokenizerLoadOptions } from './auto.js';
+export { MAX_PADDING_TOKENS, MAX_SEQUENCE_LENGTH } from './tokenizer.js';
 export type {
   BatchEncoding,
   DebertaTokenizer,
   DecodeOptions,
+  EncodeOptions,
   PaddingOption,
   TokenizerCallOptions,
   TruncationOption,

@@ -45,15 +45,20 @@ describe('safetensors', () => {
     ['shorter than 8 bytes', safetensors.subarray(0, 5), 'file is 5 bytes, too short for a safetensors header'],
     ['header length beyond the file', (() => {
       const b = safetensors.slice();
+      new DataView(b.buffer).setBigUint64(0, BigInt(b.length - 7), true);
+      return b;
+    })(), `header length ${safetensors.length - 7} goes beyond the file (${safetensors.length} bytes)`],
+    ['header over the 100 MB limit', (() => {
+      const b = safetensors.slice();
       new DataView(b.buffer).setBigUint64(0, 1n << 40n, true);
       return b;
-    })(), 'header length 1099511627776 goes beyond the file'],
+    })(), 'header length 1099511627776 is over the safetensors limit of 100000000 bytes'],
     ['offsets out of range', header({ w: { dtype: 'F32', shape: [2, 3], data_offsets: [4, 28] } }), 'data_offsets [4, 28] fall outside the data section (24 bytes)'],
     ['offsets reversed', header({ w: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } }), 'data_offsets [8, 4]'],
     ['offsets overlapping', header({
       a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
       b: { dtype: 'F32', shape: [2], data_offsets: [8, 16] },
-    }), 'tensors "a" and "b" overlap'],
+    }), 'tensor "b" data_offsets [8, 16] overlap tensor "a", which ends at 16'],
     ['shape vs byte count', header({ w: { dtype: 'F32', shape: [2, 2], data_offsets: [0, 24] } }), 'shape [2, 2] of F32 (16 bytes) but its data_offsets span 24 bytes'],
     ['dtype vs byte count', header({ w: { dtype: 'F16', shape: [2, 3], data_offsets: [0, 24] } }), 'shape [2, 3] of F16 (12 bytes)'],
     ['unsupported dtype', header({ w: { dtype: 'C64', shape: [3], data_offsets: [0, 24] } }), 'dtype "C64"'],

@@ -57,9 +57,10 @@ export function writeSafetensors(tensors: TensorMap, header: Record<string, unkn
 
 /** A safetensors file with the given header object and data section. */
 export function safetensorsFromHeader(header: Record<string, unknown>, data: Uint8Array[] = []): Uint8Array {
-  let text = JSON.stringify(header);
-  text += ' '.repeat((8 - (text.length % 8)) % 8);
-  const head = new TextEncoder().encode(text);
+  // Padded with spaces so that the data starts 8-byte aligned, as the reference writer does.
+  const json = new TextEncoder().encode(JSON.stringify(header));
+  const head = new Uint8Array(Math.ceil(json.length / 8) * 8).fill(0x20);
+  head.set(json);
   const size = data.reduce((a, b) => a + b.length, 0);
   const out = new Uint8Array(8 + head.length + size);
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);

@@ -1,30 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { InputError, pipeline, WeightsError, type FileSource } from '../../src/index.js';
+import { InputError, pipeline, WeightsError } from '../../src/index.js';
 import { FIXTURES } from '../helpers/fixtures.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MLM = join(ROOT, 'examples', 'deberta-v3-tiny-mlm');
 const NLI = join(FIXTURES, 'pipelines', 'deberta-v3-tiny-nli');
-
-/** A folder seen through a FileSource, with config.json edited. */
-function withConfig(dir: string, edit: (c: Record<string, unknown>) => void): FileSource {
-  return {
-    name: `${dir} (edited)`,
-    async read(file) {
-      try {
-        const bytes = new Uint8Array(readFileSync(join(dir, file)));
-        if (file !== 'config.json') return bytes;
-        const c = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
-        edit(c);
-        return new TextEncoder().encode(JSON.stringify(c));
-      } catch {
-        return null;
-      }
-    },
-  };
-}
 
 describe('pipeline()', () => {
   it('rejects an unknown task, naming the supported ones', async () => {
@@ -37,19 +18,11 @@ describe('pipeline()', () => {
     await expect(pipeline('text-classification', MLM)).rejects.toThrow('missing tensor "pooler.dense.weight"');
   });
 
-  it('rejects zero-shot on a classifier without an entailment label, at load', async () => {
-    const source = withConfig(NLI, (c) => {
-      c.id2label = { 0: 'positive', 1: 'neutral', 2: 'negative' };
-      c.label2id = { positive: 0, neutral: 1, negative: 2 };
-    });
-    await expect(pipeline('zero-shot-classification', source)).rejects.toThrow(/needs an NLI model with an "entailment" label; this one has: positive, neutral, negative/);
-  });
-
   it('zero-shot: empty labels, a template without {}, and batching all pairs together', async () => {
     const zs = await pipeline('zero-shot-classification', NLI);
     await expect(zs('some text', [])).rejects.toThrow(InputError);
     await expect(zs('some text', '  ,  ')).rejects.toThrow('at least one label');
-    await expect(zs('some text', ['a'], { hypothesisTemplate: 'no slot' })).rejects.toThrow('has no {}');
+    await expect(zs('some text', ['a'], { hypothesisTemplate: 'no slot' })).rejects.toThrow('hypothesisTemplate "no slot" was not able to be formatted');
     const spy = vi.spyOn(zs.model, 'forward');
     const labels = ['sports', 'politics', 'music', 'food', 'travel', 'science', 'art'];
     const texts = ['The match ended in a draw.', 'Parliament passed the budget after a long night of debate.'];
@@ -67,7 +40,7 @@ describe('pipeline()', () => {
   it('fill-mask: a text without a mask is an error naming the mask token', async () => {
     const fill = await pipeline('fill-mask', MLM);
     await expect(fill('no mask here')).rejects.toThrow('No mask_token ([MASK]) found on the input');
-    await expect(fill('A [MASK] here', { topK: 0 })).rejects.toThrow('topK must be a positive integer');
+    await expect(fill('A [MASK] here', { topK: 0 })).rejects.toThrow('fill-mask: topK must be a positive integer, got 0');
   });
 
   it('fill-mask: a list of texts gives one result per text, equal to running them alone', async () => {

@@ -1,5 +1,5 @@
 // The wasm backend on worker threads: same results as one thread, bad numThreads rejected, a failing or
-// dead worker neither hangs nor breaks the backend, dispose stops the workers.
+// dead worker neither hangs nor breaks the backend, dispose stops the workers (reclaim.test.ts: so does GC).
 import { afterAll, describe, expect, it } from 'vitest';
 import { DebertaModel } from '../../src/model/deberta-model.js';
 import { kernels, setBackend } from '../../src/tensor/kernels.js';
@@ -115,5 +115,38 @@ describe.runIf(threadsSupported())('worker failures', () => {
     const c = new Float32Array(4);
     K.gemm(1, Float32Array.from([1, 2]), 0, 2, K.packB(Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]), 2, 4, false), c, 0, 4);
     expect(Array.from(c)).toEqual([3, 3, 3, 3]);
+  });
+
+  it('a disposed pool runs tasks on the calling thread (what a reclaimed backend\'s leftovers would call)', async () => {
+    const rt = createRuntime(false, undefined, undefined, 3);
+    const pool = rt.pool!;
+    await untilReady(pool, 2);
+    pool.dispose();
+    pool.dispose();
+    expect(pool.disposed).toBe(true);
+    expect(pool.ready).toBe(0);
+    const m = 4, k = 8, n = 256;
+    const a = rt.heap.alloc(m * k * 4), b = rt.heap.alloc(k * n * 4), c = rt.heap.alloc(m * n * 4);
+    rt.heap.f32().fill(1, a >> 2, (a >> 2) + m * k);
+    rt.heap.f32().fill(2, b >> 2, (b >> 2) + k * n);
+    pool.run('gemmTask', 32, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, 8]);
+    expect(Array.from(rt.heap.f32().subarray(c >> 2, (c >> 2) + m * n)).every((v) => v === 16)).toBe(true);
+  });
+
+  it('weights packed before dispose stay in use after it, without a copy', async () => {
+    const K = createWasmBackend({ numThreads: 2 });
+    await K.ready();
+    const r = rng(7);
+    const [M, Kd, N] = [16, 64, 512];
+    const a = randomArray(M * Kd, r);
+    const w = K.packB(randomArray(N * Kd, r), Kd, N, true);
+    const [before, after] = [new Float32Array(M * N), new Float32Array(M * N)];
+    K.gemm(M, a, 0, Kd, w, before, 0, N);
+    K.dispose();
+    await K.ready(); // resolves at once: no workers to wait for
+    const allocated = K.memoryStats().allocatedBytes;
+    K.gemm(M, a, 0, Kd, w, after, 0, N);
+    expect(diff(after, before)).toBe(0);
+    expect(K.memoryStats().allocatedBytes).toBe(allocated);
   });
 });

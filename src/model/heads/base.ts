@@ -3,7 +3,9 @@ import type { FileSource, LoadOptions } from '../../io/source.js';
 import { Tensor, type TensorMap } from '../../tensor/tensor.js';
 import { parseConfig, type DebertaConfig } from '../config.js';
 import { bindBackend, type BoundBackend, type ComputeOptions } from '../backend-options.js';
-import { backboneWeights, DebertaModel, hiddenStateTensors, ownBackendDuring, toConfig, toTensorMap, type BackboneResult, type WeightsInput } from '../deberta-model.js';
+import { checkOptions, type OptionKeys } from '../../options.js';
+import { COMPUTE_OPTION_KEYS } from '../backend-options.js';
+import { backboneWeights, checkForwardOptions, DebertaModel, FORWARD_OPTION_KEYS, FROM_PRETRAINED_OPTION_KEYS, hiddenStateTensors, ownBackendDuring, toConfig, toTensorMap, type BackboneResult, type WeightsInput } from '../deberta-model.js';
 import type { ModelInputs } from '../inputs.js';
 import { Weights } from '../weights.js';
 
@@ -48,13 +50,15 @@ export abstract class DebertaTaskModel {
   }
 
   /** Loads config.json and weights from a folder (Node), a URL or a Hub id. */
-  static async fromPretrained<T>(this: HeadClass<T>, source: string | FileSource, options: LoadOptions & ComputeOptions = {}): Promise<T> {
+  static async fromPretrained<T>(this: HeadClass<T>, source: string | URL | FileSource, options?: LoadOptions & ComputeOptions): Promise<T> {
+    options = checkOptions(options, FROM_PRETRAINED_OPTION_KEYS, `${this.name}.fromPretrained`);
     const ckpt = await loadCheckpoint(source, options);
     return ownBackendDuring(bindBackend(options), (bound) => new this(parseConfig(ckpt.config), ckpt.tensors, ckpt.source, bound));
   }
 
   /** Builds the model from a config (raw config.json object or parsed) and tensors keyed like a checkpoint. */
-  static fromWeights<T>(this: HeadClass<T>, config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options: ComputeOptions = {}): T {
+  static fromWeights<T>(this: HeadClass<T>, config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options?: ComputeOptions): T {
+    options = checkOptions(options, COMPUTE_OPTION_KEYS, `${this.name}.fromWeights`);
     return ownBackendDuring(bindBackend(options), (bound) => new this(toConfig(config), toTensorMap(weights), 'weights', bound));
   }
 
@@ -66,6 +70,11 @@ export abstract class DebertaTaskModel {
 
   /** The head's modules holding packed weights, for {@link dispose}. */
   protected abstract headModules(): Array<{ dispose(): void }>;
+
+  /** Checks a forward's options (known keys only; `keys` defaults to {@link HeadForwardOptions}'). */
+  protected forwardOptions<O extends HeadForwardOptions>(options: O | undefined, keys: OptionKeys<O> = FORWARD_OPTION_KEYS as OptionKeys<O>): O {
+    return checkForwardOptions(options, keys, `${this.constructor.name}.forward`);
+  }
 
   /** Hidden states as Tensors, for `outputHiddenStates`. */
   protected hiddenStates(run: BackboneResult, options: HeadForwardOptions): Tensor[] | undefined {

@@ -26,7 +26,8 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
   }
 
   /** logits [batch, num_labels], from the pooled first token. */
-  async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
+  async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<LogitsOutput> {
+    options = this.forwardOptions(options);
     return this.compute(() => {
       const run = this.runBackbone(inputs);
       const { batch, length } = run.inputs;
@@ -51,7 +52,8 @@ export class DebertaForTokenClassification extends DebertaTaskModel {
   }
 
   /** logits [batch, seq, num_labels]. */
-  async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
+  async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<LogitsOutput> {
+    options = this.forwardOptions(options);
     return this.compute(() => {
       const run = this.runBackbone(inputs);
       const { batch, length } = run.inputs;
@@ -84,7 +86,8 @@ export class DebertaForQuestionAnswering extends DebertaTaskModel {
   }
 
   /** startLogits and endLogits, each [batch, seq]. */
-  async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<QuestionAnsweringOutput> {
+  async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<QuestionAnsweringOutput> {
+    options = this.forwardOptions(options);
     return this.compute(() => {
       const run = this.runBackbone(inputs);
       const { batch, length } = run.inputs;

@@ -1,5 +1,6 @@
 import type { BoundBackend } from '../backend-options.js';
 import { InputError, WeightsError } from '../../errors.js';
+import { describe, type OptionKeys } from '../../options.js';
 import { Tensor, type TensorMap } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import type { ModelInputs } from '../inputs.js';
@@ -20,6 +21,8 @@ export interface MaskedLMForwardOptions extends HeadForwardOptions {
    */
   positions?: Array<[number, number]>;
 }
+
+const MASKED_LM_FORWARD_OPTION_KEYS: OptionKeys<MaskedLMForwardOptions> = { outputHiddenStates: true, decoder: true, positions: true };
 
 /**
  * Masked language modelling. The head layout is chosen by the checkpoint's keys: transformers' legacy
@@ -47,28 +50,42 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
   }
 
   /** logits [batch, seq, vocab] (or [positions, vocab] when `positions` is given). */
-  async forward(inputs: ModelInputs, options: MaskedLMForwardOptions = {}): Promise<LogitsOutput> {
+  async forward(inputs: ModelInputs, options?: MaskedLMForwardOptions): Promise<LogitsOutput> {
+    options = this.forwardOptions(options, MASKED_LM_FORWARD_OPTION_KEYS);
     const decoder = options.decoder ?? 'standard';
-    if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`decoder must be 'standard' or 'emd', got ${JSON.stringify(decoder)}`);
+    if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`DebertaForMaskedLM.forward: decoder must be 'standard' or 'emd', got ${describe(decoder)}`);
+    const positions = checkPositions(options.positions);
     return this.compute(() => {
       const run = this.runBackbone(inputs);
       const { batch, length } = run.inputs;
       const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
       const V = this.config.vocabSize;
       const H = this.config.hiddenSize;
-      if (options.positions !== undefined) {
-        const rows = new Float32Array(options.positions.length * H);
-        options.positions.forEach(([b, t], i) => {
+      if (positions !== undefined) {
+        const rows = new Float32Array(positions.length * H);
+        positions.forEach(([b, t], i) => {
           if (!Number.isInteger(b) || !Number.isInteger(t) || b < 0 || b >= batch || t < 0 || t >= length) {
             throw new InputError(`positions[${i}] = [${b}, ${t}] is outside [batch ${batch}, seq ${length}]`);
           }
           rows.set(h.subarray((b * length + t) * H, (b * length + t + 1) * H), i * H);
         });
-        const logits = this.lmHead.forward(rows, options.positions.length);
-        return { logits: new Tensor(logits, [options.positions.length, V]), hiddenStates: this.hiddenStates(run, options) };
+        const logits = this.lmHead.forward(rows, positions.length);
+        return { logits: new Tensor(logits, [positions.length, V]), hiddenStates: this.hiddenStates(run, options) };
       }
       const logits = this.lmHead.forward(h, batch * length);
       return { logits: new Tensor(logits, [batch, length, V]), hiddenStates: this.hiddenStates(run, options) };
     });
   }
+}
+
+/** `positions` must be an array of [batch, position] pairs; their ranges are checked against the batch later. */
+function checkPositions(positions: unknown): Array<[number, number]> | undefined {
+  if (positions === undefined) return undefined;
+  const where = 'DebertaForMaskedLM.forward: positions';
+  if (!Array.isArray(positions)) throw new InputError(`${where} must be an array of [batch, position] pairs, got ${describe(positions)}`);
+  for (let i = 0; i < positions.length; i++) {
+    const p: unknown = positions[i];
+    if (!Array.isArray(p) || p.length !== 2) throw new InputError(`${where}[${i}] must be a [batch, position] pair, got ${describe(p)}`);
+  }
+  return positions as Array<[number, number]>;
 }

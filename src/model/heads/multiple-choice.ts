@@ -32,7 +32,8 @@ export class DebertaForMultipleChoice extends DebertaTaskModel {
   }
 
   /** logits [batch, choices]. */
-  async forward(inputs: MultipleChoiceInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
+  async forward(inputs: MultipleChoiceInputs, options?: HeadForwardOptions): Promise<LogitsOutput> {
+    options = this.forwardOptions(options);
     return this.compute(() => {
       const ids = inputs?.inputIds;
       if (!Array.isArray(ids) || ids.length === 0 || !Array.isArray(ids[0]) || !Array.isArray(ids[0][0])) {

@@ -32,7 +32,8 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
   }
 
   /** logits [batch, seq]: above 0 means the token looks replaced. */
-  async forward(inputs: ModelInputs, options: HeadForwardOptions = {}): Promise<LogitsOutput> {
+  async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<LogitsOutput> {
+    options = this.forwardOptions(options);
     return this.compute(() => {
       const K = kernels();
       const run = this.runBackbone(inputs);

@@ -21,6 +21,7 @@ import { WasmHeapExhaustedError } from './heap.js';
 import { wasmActivate, wasmLayerNorm } from './norm.js';
 import { packOnHeap, packResident } from './packed.js';
 import { createRuntime, type KernelTimer } from './runtime.js';
+import type { ThreadPool } from './threads/pool.js';
 import { threadsSupported } from './threads/spawn.js';
 
 /** Options of {@link createWasmBackend}. */
@@ -39,7 +40,9 @@ export interface WasmBackendOptions {
   /**
    * Threads running the kernels, the caller's included (default 1). More than 1 needs worker threads
    * sharing memory: Node >= 20.16, or a cross-origin isolated browser page (see {@link threadsSupported}).
-   * The workers are started at once and used as soon as they are ready; {@link WasmBackend.dispose} stops them.
+   * The workers are started at once and used as soon as they are ready. {@link WasmBackend.dispose} stops
+   * them; a backend dropped without it has them stopped when the garbage collector reclaims it, which may
+   * be late or never (see {@link WasmBackend.dispose}).
    */
   numThreads?: number;
   /** Called with the duration of every WebAssembly kernel call (profiling; adds a little overhead per call). */
@@ -67,12 +70,28 @@ export interface WasmBackend extends Backend {
    * that run on fewer threads). Rejects if they have not started within 10 seconds.
    */
   ready(): Promise<void>;
-  /** Stops the worker threads (the backend then runs on one thread); idempotent. */
+  /**
+   * Stops the worker threads now (the backend then runs on one thread); idempotent.
+   *
+   * A backend that becomes unreachable without it has its workers stopped, and its memory freed, when the
+   * garbage collector reclaims it. That may come late (the collector runs when the JavaScript heap needs
+   * room, and a backend's memory is mostly outside that heap) or never (a short-lived process); `dispose()`
+   * releases the threads and the memory they share at a point you choose.
+   */
   dispose(): void;
 }
 
 /** Upper bound of numThreads: beyond it, a typo rather than a machine. */
 const MAX_THREADS = 256;
+
+/**
+ * Stops the workers of backends dropped without `dispose()`. The held value is the pool alone: nothing
+ * reachable from it (its workers' exit listeners, which are GC roots while the workers run, included)
+ * leads back to the backend, or the backend would never be collected.
+ */
+const reclaim = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry<ThreadPool>((pool) => pool.dispose())
+  : null;
 
 /**
  * Builds a WebAssembly SIMD backend (compiling its modules synchronously: each is under 4 KB, which
@@ -90,7 +109,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (threads > 1 && !threadsSupported()) {
     throw new Error('numThreads > 1 needs worker threads sharing memory: Node >= 20.16, or a cross-origin isolated page');
   }
-  let rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes, threads);
+  const rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes, threads);
   // When the wasm memory cannot hold a call's operands, that call runs on the reference kernels instead.
   const orJs = <A extends unknown[], R>(wasm: (...args: A) => R, js: (...args: A) => R) => (...args: A): R => {
     try {
@@ -100,7 +119,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       throw e;
     }
   };
-  return {
+  const pool = rt.pool;
+  const backend: WasmBackend = {
     name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
     relaxedSimd: relaxed,
     packB: (b, k, n, transposed, offset = 0, rowStride = transposed ? k : n, out) =>
@@ -117,21 +137,23 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     conv1d,
     attention: orJs((q, k, v, args) => wasmAttention(rt, q, k, v, args), attention),
     get numThreads() {
-      return rt.pool?.size ?? 1;
+      return pool === null || pool.disposed ? 1 : pool.size;
     },
     memoryStats: () => ({ reservedBytes: rt.heap.byteLength, allocatedBytes: rt.heap.allocatedBytes }),
     ready: async () => {
       const deadline = performance.now() + 10_000;
-      while (rt.pool !== null && rt.pool.ready < rt.pool.size - 1) {
+      while (pool !== null && !pool.disposed && pool.ready < pool.size - 1) {
         if (performance.now() > deadline) throw new Error('wasm worker threads did not start within 10 s');
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     },
     dispose: () => {
-      rt.pool?.dispose();
-      rt = { ...rt, pool: null };
+      reclaim?.unregister(backend);
+      pool?.dispose();
     },
   };
+  if (pool !== null) reclaim?.register(backend, pool, backend);
+  return backend;
 }
 
 export { relaxedSimdSupported, threadsSupported, wasmSimdSupported };

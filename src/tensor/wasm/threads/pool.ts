@@ -15,7 +15,7 @@ export class ThreadPool {
   private readonly workers: Array<WorkerHandle | null> = [];
   private readonly ctl: number;
   private readonly base: number;
-  private disposed = false;
+  private stopped = false;
 
   /**
    * Starts `workers` threads. They become usable once they have compiled the modules; until then the
@@ -38,7 +38,12 @@ export class ThreadPool {
     }
   }
 
-  /** Threads including the caller's. */
+  /** Whether {@link dispose} ran (calls then run on the calling thread alone). */
+  get disposed(): boolean {
+    return this.stopped;
+  }
+
+  /** Threads including the caller's (per-thread scratch is sized by it, so it stays fixed after dispose). */
   get size(): number {
     return this.workers.length + 1;
   }
@@ -51,11 +56,17 @@ export class ThreadPool {
 
   /**
    * Runs fn(item, thread, ...args) for item in [0, count) across the threads (thread 0 is the caller, so a
-   * task can index per-thread scratch); returns when all are done.
+   * task can index per-thread scratch); returns when all are done. After {@link dispose} everything runs
+   * on the calling thread, so code still holding a disposed pool (or a backend reclaimed by the garbage
+   * collector) computes on, single-threaded.
    */
   run(task: P.TaskName, count: number, args: readonly number[]): void {
-    if (this.disposed) throw new Error('the wasm backend was disposed');
     if (args.length > P.MAX_ARGS) throw new RangeError(`at most ${P.MAX_ARGS} task arguments`);
+    if (this.stopped) {
+      const fn = this.fns[task];
+      for (let item = 0; item < count; item++) fn(item, 0, ...args);
+      return;
+    }
     const i32 = this.heap.i32();
     const b = this.base;
     i32[b + P.TASK] = P.TASKS.indexOf(task);
@@ -102,10 +113,13 @@ export class ThreadPool {
     if (failure !== null) throw failure;
   }
 
-  /** Stops and terminates every worker. */
+  /**
+   * Stops and terminates every worker; idempotent. Their threads, and with the last of them the shared
+   * memory, are released once they have exited.
+   */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.stopped) return;
+    this.stopped = true;
     for (let w = 0; w < this.workers.length; w++) this.lost(w);
     this.heap.free(this.ctl);
   }

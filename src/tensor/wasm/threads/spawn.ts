@@ -36,7 +36,11 @@ export function threadsSupported(): boolean {
   return g.crossOriginIsolated === true && typeof g.Worker === 'function' && typeof g.Blob === 'function';
 }
 
-/** Starts a worker running `source`; `onExit` runs if it dies or stops. */
+/**
+ * Starts a worker running `source`; `onExit` runs if it dies or stops. A running worker is a GC root, and
+ * `onExit` with it: whatever `onExit` reaches stays alive until the worker exits (the pool does; the
+ * backend owning the pool must not, or it could never be reclaimed, see `createWasmBackend`).
+ */
 export function spawnWorker(source: string, onExit: () => void): WorkerHandle {
   const wt = nodeWorkerThreads();
   if (wt !== null) {
