@@ -4,19 +4,13 @@ import { Tokenizer } from 'tokenizers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TokenizerError } from '../../src/errors.js';
 import { AutoTokenizer, type DebertaTokenizer } from '../../src/tokenizers/index.js';
-import { folder, V1, V3, V3_HUB_FILES } from './helpers.js';
+import { folder, loadTokenizers, V1, V3 } from './helpers.js';
 
 let fast: DebertaTokenizer;
 let slow: DebertaTokenizer;
 let v1: DebertaTokenizer;
-beforeAll(async () => {
-  fast = await AutoTokenizer.fromPretrained(V3);
-  slow = await AutoTokenizer.fromPretrained(folder(V3, V3_HUB_FILES), { semantics: 'slow' });
-  v1 = await AutoTokenizer.fromPretrained(V1);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+beforeAll(async () => ({ fast, slow, v1 } = await loadTokenizers()));
+afterEach(() => vi.restoreAllMocks());
 
 describe('loading', () => {
   it('picks tokenizer.json by default and spm.model for slow semantics', () => {

@@ -1,19 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DebertaError, InputError, TokenizerError } from '../../src/errors.js';
 import { AutoTokenizer, MAX_PADDING_TOKENS, MAX_SEQUENCE_LENGTH, type DebertaTokenizer } from '../../src/tokenizers/index.js';
-import { folder, V1, V3, V3_HUB_FILES } from './helpers.js';
+import { loadTokenizers, V3 } from './helpers.js';
 
 let fast: DebertaTokenizer;
 let slow: DebertaTokenizer;
 let v1: DebertaTokenizer;
-beforeAll(async () => {
-  fast = await AutoTokenizer.fromPretrained(V3);
-  slow = await AutoTokenizer.fromPretrained(folder(V3, V3_HUB_FILES), { semantics: 'slow' });
-  v1 = await AutoTokenizer.fromPretrained(V1);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+beforeAll(async () => ({ fast, slow, v1 } = await loadTokenizers()));
+afterEach(() => vi.restoreAllMocks());
 
 type ErrorClass = typeof InputError | typeof TokenizerError;
 /** One bad call: what it does, the error class it must throw, and what the message must say. */

@@ -107,3 +107,13 @@ export function pairFailures(tok: DebertaTokenizer, pairs: PairCase[]): string[]
   }
   return failures;
 }
+
+/** The three tokenizers most tests compare: v3 fast (tokenizer.json), v3 slow (spm.model), v1 BPE. */
+export async function loadTokenizers(): Promise<{ fast: DebertaTokenizer; slow: DebertaTokenizer; v1: DebertaTokenizer }> {
+  const { AutoTokenizer } = await import('../../src/tokenizers/index.js');
+  return {
+    fast: await AutoTokenizer.fromPretrained(V3),
+    slow: await AutoTokenizer.fromPretrained(folder(V3, V3_HUB_FILES), { semantics: 'slow' }),
+    v1: await AutoTokenizer.fromPretrained(V1),
+  };
+}
