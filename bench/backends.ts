@@ -1,7 +1,8 @@
 // The kernel backends a benchmark compares, including relaxed-SIMD wasm, which Node 20 only runs behind a
 // V8 flag: when this process lacks it, that part of the benchmark reruns in a child process that has it.
 import { spawnSync } from 'node:child_process';
-import { jsBackend, type Backend } from '../src/tensor/kernels.js';
+import type { Backend } from '../src/tensor/backend.js';
+import { jsBackend } from '../src/tensor/js/backend.js';
 import { createWasmBackend, relaxedSimdSupported, threadsSupported, type WasmBackendOptions } from '../src/tensor/wasm/backend.js';
 
 const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { panelsOf } from '../src/tensor/panel-matrix.js';
 import type { WasmBackend } from '../src/tensor/wasm/backend.js';
 import { isRelaxedChild, localBackends, relaxedFromChild, report } from './backends.js';
 import { median, timeRuns } from './timing.js';
@@ -22,16 +23,16 @@ export async function benchMatmul(): Promise<void> {
       const w = new Float32Array(n * k).map((_, i) => ((i * 5) % 11) / 11 - 0.5);
       const bias = new Float32Array(n).fill(0.01);
       const t0 = performance.now();
-      const packed = K.packB(w, k, n, true);
+      const packed = K.packB({ source: w, rows: k, cols: n, transposed: true });
       const packMs = performance.now() - t0;
       const c = new Float32Array(m * n);
       const slow = name === 'js';
-      const times = timeRuns(() => K.gemm(m, a, 0, k, packed, c, 0, n, bias), slow ? 1 : 3, slow ? 3 : 9);
+      const times = timeRuns(() => K.gemm({ m, a, b: packed, out: c, bias }), slow ? 1 : 3, slow ? 3 : 9);
       const g = (2 * m * k * n) / median(times) / 1e6;
       gflops.set(`${name} ${shape}`, g);
       report(`${name} ${shape}`, g);
-      if (!name.includes('×')) packing.set(`${name} ${k}x${n}`, `${packMs.toFixed(1)} ms for ${((packed.data.length * 4) / 2 ** 20).toFixed(2)} MiB`);
-      packed.dispose?.();
+      if (!name.includes('×')) packing.set(`${name} ${k}x${n}`, `${packMs.toFixed(1)} ms for ${((panelsOf(packed).data.length * 4) / 2 ** 20).toFixed(2)} MiB`);
+      packed.dispose();
     }
     if ('dispose' in K) (K as WasmBackend).dispose();
   }

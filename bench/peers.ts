@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DebertaModel } from '../src/model/deberta-model.js';
-import { kernels } from '../src/tensor/kernels.js';
 import { importPeer, installPeers } from './peer-packages.js';
 import { randomV2Weights, V3_BASE_CONFIG } from './random-model.js';
 import { writeSafetensors } from './safetensors-writer.js';
@@ -112,7 +111,7 @@ async function ortWeb(threads: number): Promise<Engine | null> {
 
 async function ours(threads: number): Promise<Engine> {
   const model = await DebertaModel.fromPretrained(DIR, { numThreads: threads });
-  await (kernelsOf(model) as { ready?: () => Promise<void> }).ready?.();
+  await (model.backend as { ready?: () => Promise<void> }).ready?.();
   return {
     name: 'deberta (ours)',
     async run(ids) {
@@ -120,11 +119,6 @@ async function ours(threads: number): Promise<Engine> {
     },
     close: async () => model.dispose(),
   };
-}
-
-/** The backend a model computes on. */
-function kernelsOf(model: DebertaModel) {
-  return model.compute(() => kernels());
 }
 
 function randomIds(batch: number, seq: number): number[][] {

@@ -8,11 +8,11 @@ import {
   DebertaForSequenceClassification,
   DebertaForTokenClassification,
   DebertaModel,
-  kernels,
+  defaultBackend,
 } from '../src/index.js';
 import { FixtureExpected, FixtureInputs, maxAbsDiff, modelDir, readJsonFile, V1_CASES, V2_CASES } from '../test/helpers/fixtures.js';
 
-console.log(`backend: ${kernels().name}`);
+console.log(`backend: ${defaultBackend().name}`);
 for (const name of [...V2_CASES, ...V1_CASES]) {
   const dir = modelDir(name);
   const inputs = readJsonFile<FixtureInputs>(join(dir, 'inputs.json'));

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DebertaError } from './errors.js';
 import { pipeline, TASKS, type PipelineOptions, type Task } from './pipelines/pipeline.js';
-import type { LoadProgress } from './io/source.js';
+import type { LoadProgress } from './io/load-options.js';
 
 const EXAMPLE_MODEL = fileURLToPath(new URL('../examples/deberta-v3-tiny-mlm', import.meta.url));
 

@@ -4,18 +4,25 @@
  */
 export { DebertaError, ConfigError, WeightsError, InputError, TokenizerError } from './errors.js';
 export { Tensor, type TensorMap } from './tensor/tensor.js';
-export {
-  kernels,
-  setBackend,
-  withBackend,
-  defaultNumThreads,
-  jsBackend,
-  type Backend,
-  type Activation,
-  type PackedMatrix,
-  type AttentionArgs,
-  type RelativeTerms,
-} from './tensor/kernels.js';
+export type {
+  Backend,
+  Activation,
+  PackedMatrix,
+  AttentionArgs,
+  RelativeTerms,
+  PackArgs,
+  GemmArgs,
+  AddArgs,
+  ScaleRowsArgs,
+  LayerNormArgs,
+  MaskedSoftmaxArgs,
+  ActivateArgs,
+  EmbeddingGatherArgs,
+  GatheredScoresArgs,
+  Conv1dArgs,
+} from './tensor/backend.js';
+export { jsBackend } from './tensor/js/backend.js';
+export { defaultBackend, setDefaultBackend, defaultNumThreads, kernels, setBackend, withBackend } from './tensor/default-backend.js';
 export {
   createWasmBackend,
   wasmSimdSupported,
@@ -33,10 +40,11 @@ export type { ModelInputs } from './model/inputs.js';
 export { buildRelativePosition, logBucket } from './model/relative-position.js';
 export { readSafetensors } from './io/safetensors.js';
 export { readTorchBin } from './io/torch-bin.js';
-export { readJsonWeights, toJson, type JsonCheckpoint } from './io/json-weights.js';
-export { saveJson } from './io/node-fs.js';
+export { readJsonWeights, saveJson, toJson, type JsonCheckpoint } from './io/json-weights.js';
 export { loadCheckpoint, type Checkpoint, type CheckpointFormat } from './io/checkpoint.js';
-export { resolveSource, DEFAULT_HUB_URL, type FileSource, type LoadOptions, type LoadProgress, type FetchLike } from './io/source.js';
+export { resolveSource, DEFAULT_HUB_URL } from './io/resolve.js';
+export type { FileSource } from './io/file-source.js';
+export type { LoadOptions, LoadProgress, FetchLike } from './io/load-options.js';
 export { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './model/heads/base.js';
 export { DebertaForMaskedLM, type MaskedLMForwardOptions } from './model/heads/masked-lm.js';
 export { DebertaForReplacedTokenDetection } from './model/heads/replaced-token-detection.js';

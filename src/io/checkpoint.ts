@@ -1,9 +1,12 @@
 import { DebertaError, WeightsError } from '../errors.js';
 import type { TensorMap } from '../tensor/tensor.js';
+import { parseJsonBytes } from './bytes.js';
+import { where, type FileSource } from './file-source.js';
 import { readJsonWeights } from './json-weights.js';
+import type { LoadOptions } from './load-options.js';
+import { resolveSource } from './resolve.js';
 import { readSafetensors } from './safetensors.js';
 import { loadSharded } from './sharded.js';
-import { parseJsonBytes, resolveSource, where, type FileSource, type LoadOptions } from './source.js';
 import { readTorchBin } from './torch-bin.js';
 
 /** The weights format a checkpoint was read from. */

@@ -1,6 +1,7 @@
 import { WeightsError } from '../errors.js';
 import { describe } from '../options.js';
-import type { FetchLike, FileSource, LoadOptions } from './source.js';
+import type { FileSource } from './file-source.js';
+import type { FetchLike, LoadOptions } from './load-options.js';
 
 /**
  * A {@link FileSource} over a folder URL: `read(file)` fetches `${base}/${file}`.

@@ -1,7 +1,6 @@
 import { WeightsError } from '../errors.js';
-import { checkBytes } from './bytes.js';
+import { checkBytes, parseJsonBytes } from './bytes.js';
 import { Tensor, type TensorMap } from '../tensor/tensor.js';
-import { parseJsonBytes } from './source.js';
 
 /**
  * The project's JSON checkpoint format, for tiny hand-made or generated models:
@@ -68,6 +67,17 @@ export function toJson(config: unknown, tensors: TensorMap): string {
   }
   parts.push('\n}}\n');
   return parts.join('');
+}
+
+/**
+ * Writes a checkpoint in the project's JSON format (see {@link toJson}) to `path`.
+ * Meant for tiny hand-made or generated models; the file is about 10 bytes per weight.
+ * Node only: browsers get a {@link WeightsError} (offer `toJson`'s string as a download instead).
+ */
+export async function saveJson(path: string, config: unknown, tensors: TensorMap): Promise<void> {
+  // Lazy, as in resolveSource: this module stays browser-safe, and browser builds swap in the stub.
+  const { writeTextFile } = await import('./node-fs.js');
+  await writeTextFile(path, toJson(config, tensors));
 }
 
 /** The shortest decimal that reads back as the same float32 (not float64), as JSON. */

@@ -1,7 +1,7 @@
-// Stands in for node-fs.ts in browser builds, which must not reach Node built-ins.
+// Stands in for node-fs.ts in browser builds, which must not reach Node built-ins; same exports.
 import { WeightsError } from '../errors.js';
-import type { TensorMap } from '../tensor/tensor.js';
-import type { FileSource, LoadOptions } from './source.js';
+import type { FileSource } from './file-source.js';
+import type { LoadOptions } from './load-options.js';
 
 /** Always false: browsers have no local folders. */
 export async function isFolder(_path: string): Promise<boolean> {
@@ -13,7 +13,7 @@ export async function folderSource(dir: string, _options: LoadOptions = {}): Pro
   throw new WeightsError(`${dir}: local folders can only be read in Node; pass a URL or a Hub id`);
 }
 
-/** Browsers cannot write files; use `toJson` and offer the string as a download instead. */
-export async function saveJson(path: string, _config: unknown, _tensors: TensorMap): Promise<void> {
+/** Browsers cannot write files. `saveJson` is the only writer, so the message points at its browser alternative. */
+export async function writeTextFile(path: string, _text: string): Promise<void> {
   throw new WeightsError(`${path}: saveJson needs Node; use toJson in browsers`);
 }

@@ -1,12 +1,13 @@
 // The only module that imports Node built-ins; browser builds replace it with node-fs.browser.ts.
+// Imported only lazily (`await import`), so Node built-ins load on first use of a folder or saveJson; and it
+// holds file-system primitives only, depending on nothing but types and errors, so io/ stays free of cycles.
 import { constants, type Stats } from 'node:fs';
 import { open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeightsError } from '../errors.js';
-import type { TensorMap } from '../tensor/tensor.js';
-import { toJson } from './json-weights.js';
-import type { FileSource, LoadOptions } from './source.js';
+import type { FileSource } from './file-source.js';
+import type { LoadOptions } from './load-options.js';
 
 // Large enough that per-call overhead vanishes, small enough for smooth progress and prompt aborts.
 const CHUNK = 16 * 1024 * 1024;
@@ -93,12 +94,9 @@ function checkRegular(info: Stats, path: string): void {
   throw new WeightsError(`${path}: not a regular file (${kind})`);
 }
 
-/**
- * Writes a checkpoint in the project's JSON format (see `toJson`) to `path`.
- * Meant for tiny hand-made or generated models; the file is about 10 bytes per weight.
- */
-export async function saveJson(path: string, config: unknown, tensors: TensorMap): Promise<void> {
-  await writeFile(path, toJson(config, tensors), 'utf8');
+/** Writes `text` to `path` as UTF-8, replacing any existing file. */
+export async function writeTextFile(path: string, text: string): Promise<void> {
+  await writeFile(path, text, 'utf8');
 }
 
 function toPath(p: string): string {

@@ -1,6 +1,7 @@
 import { WeightsError } from '../errors.js';
 import type { TensorMap } from '../tensor/tensor.js';
-import { parseJsonBytes, where, type FileSource } from './source.js';
+import { parseJsonBytes } from './bytes.js';
+import { where, type FileSource } from './file-source.js';
 
 /** The tensors of a sharded checkpoint and the shard files read, in order. */
 export interface ShardedTensors {

@@ -1,3 +1,4 @@
+import type { Backend } from '../tensor/backend.js';
 import { disentangledAttention, RelativeProjector, scaleFactor, type AttentionInput, type RelativeContext } from './attention.js';
 import type { DebertaConfig } from './config.js';
 import { Linear } from './linear.js';
@@ -15,7 +16,7 @@ export class DebertaV1SelfAttention {
   readonly relative: RelativeProjector | null;
   private readonly posProjections: Linear[] = [];
 
-  constructor(private readonly config: DebertaConfig, w: Weights) {
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     const H = config.hiddenSize;
     const d = config.attentionHeadSize;
     const heads = config.numAttentionHeads;
@@ -27,13 +28,13 @@ export class DebertaV1SelfAttention {
       for (let h = 0; h < heads; h++) out.set(inProj.subarray((3 * h + p) * d * H, (3 * h + p + 1) * d * H), h * d * H);
       return out;
     };
-    this.query = Linear.fromArrays(part(0), w.get('q_bias', [A]).data, H, A);
-    this.key = Linear.fromArrays(part(1), null, H, A);
-    this.value = Linear.fromArrays(part(2), w.get('v_bias', [A]).data, H, A);
+    this.query = Linear.fromArrays(backend, part(0), w.get('q_bias', [A]).data, H, A);
+    this.key = Linear.fromArrays(backend, part(1), null, H, A);
+    this.value = Linear.fromArrays(backend, part(2), w.get('v_bias', [A]).data, H, A);
     const c2p = config.relativeAttention && config.posAttType.includes('c2p');
     const p2c = config.relativeAttention && config.posAttType.includes('p2c');
-    const posProj = c2p ? new Linear(w.scope('pos_proj'), H, A, false) : null;
-    const posQProj = p2c ? new Linear(w.scope('pos_q_proj'), H, A) : null;
+    const posProj = c2p ? new Linear(backend, w.scope('pos_proj'), H, A, false) : null;
+    const posQProj = p2c ? new Linear(backend, w.scope('pos_q_proj'), H, A) : null;
     for (const l of [posProj, posQProj]) if (l !== null) this.posProjections.push(l);
     this.relative = c2p || p2c ? new RelativeProjector(posProj, posQProj, H) : null;
   }
@@ -46,7 +47,7 @@ export class DebertaV1SelfAttention {
     const v = this.value.forward(hidden, rows);
     const pos = rel && this.relative ? this.relative.get(rel) : { posK: null, posQ: null };
     const { numAttentionHeads: heads, attentionHeadSize: d } = this.config;
-    return disentangledAttention(q, k, v, pos.posK, pos.posQ, rel?.index ?? null, heads, d, scaleFactor(this.config), input);
+    return disentangledAttention(this.backend, q, k, v, pos.posK, pos.posQ, rel?.index ?? null, heads, d, scaleFactor(this.config), input);
   }
 
   /** Frees packed weights. */

@@ -1,4 +1,4 @@
-import { kernels, type PackedMatrix } from '../tensor/kernels.js';
+import type { Backend, PackedMatrix } from '../tensor/backend.js';
 import type { DebertaConfig } from './config.js';
 import { Linear } from './linear.js';
 import type { RelativeIndex } from './relative-position.js';
@@ -32,6 +32,7 @@ export interface AttentionInput {
  * (their per-head packing is cached too, so they must not change afterwards). Returns context [batch, length, heads·d].
  */
 export function disentangledAttention(
+  backend: Backend,
   q: Float32Array,
   k: Float32Array,
   v: Float32Array,
@@ -43,24 +44,26 @@ export function disentangledAttention(
   scaleFactor: number,
   { batch, length, mask }: AttentionInput,
 ): Float32Array {
-  const K = kernels();
   const relative = index === null ? null : {
-    posK: posK && headPacks(posK, heads, headSize, index.rows),
-    posQ: posQ && headPacks(posQ, heads, headSize, index.rows),
+    posK: posK && headPacks(backend, posK, heads, headSize, index.rows),
+    posQ: posQ && headPacks(backend, posQ, heads, headSize, index.rows),
     c2p: index.c2p,
     p2c: index.p2c,
   };
   const scale = 1 / Math.sqrt(headSize * scaleFactor);
-  return K.attention(q, k, v, { batch, length, heads, headSize, scale, mask, relative });
+  return backend.attention({ q, k, v, batch, length, heads, headSize, scale, mask, relative });
 }
 
-/** Per-head packings of relative projections, keyed by the (cached, unchanging) projection array. */
+/**
+ * Per-head packings of relative projections, keyed by the (cached, unchanging) projection array. Each array
+ * belongs to one model's projector, so its packs are made by, and used with, that model's backend.
+ */
 const packsOf = new WeakMap<Float32Array, PackedMatrix[]>();
 
 /** Frees the packs of a projection window that is no longer used. */
 function releasePacks(pos: Float32Array | null): void {
   if (pos === null) return;
-  for (const p of packsOf.get(pos) ?? []) p.dispose?.();
+  for (const p of packsOf.get(pos) ?? []) p.dispose();
   packsOf.delete(pos);
 }
 
@@ -68,13 +71,14 @@ function releasePacks(pos: Float32Array | null): void {
 const MAX_WINDOWS = 4;
 
 /** pos [rows.., heads·d] as one packed Bᵀ [d, rows] per head, packed once per projection window. */
-function headPacks(pos: Float32Array, heads: number, d: number, rows: number): PackedMatrix[] {
+function headPacks(backend: Backend, pos: Float32Array, heads: number, d: number, rows: number): PackedMatrix[] {
   let packs = packsOf.get(pos);
-  if (packs === undefined || packs.length !== heads || packs[0].n !== rows) {
+  if (packs === undefined || packs.length !== heads || packs[0].cols !== rows) {
     releasePacks(pos);
-    const K = kernels();
     packs = [];
-    for (let h = 0; h < heads; h++) packs.push(K.packB(pos, d, rows, true, h * d, heads * d));
+    for (let h = 0; h < heads; h++) {
+      packs.push(backend.packB({ source: pos, rows: d, cols: rows, transposed: true, offset: h * d, stride: heads * d }));
+    }
     packsOf.set(pos, packs);
   }
   return packs;
@@ -160,16 +164,16 @@ export class DisentangledSelfAttention {
   readonly posQueryProj: Linear | null;
   readonly relative: RelativeProjector | null;
 
-  constructor(private readonly config: DebertaConfig, w: Weights) {
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     const H = config.hiddenSize;
     const A = config.numAttentionHeads * config.attentionHeadSize;
-    this.queryProj = new Linear(w.scope('query_proj'), H, A);
-    this.keyProj = new Linear(w.scope('key_proj'), H, A);
-    this.valueProj = new Linear(w.scope('value_proj'), H, A);
+    this.queryProj = new Linear(backend, w.scope('query_proj'), H, A);
+    this.keyProj = new Linear(backend, w.scope('key_proj'), H, A);
+    this.valueProj = new Linear(backend, w.scope('value_proj'), H, A);
     const c2p = config.relativeAttention && config.posAttType.includes('c2p');
     const p2c = config.relativeAttention && config.posAttType.includes('p2c');
-    this.posKeyProj = c2p && !config.shareAttKey ? new Linear(w.scope('pos_key_proj'), H, A) : null;
-    this.posQueryProj = p2c && !config.shareAttKey ? new Linear(w.scope('pos_query_proj'), H, A) : null;
+    this.posKeyProj = c2p && !config.shareAttKey ? new Linear(backend, w.scope('pos_key_proj'), H, A) : null;
+    this.posQueryProj = p2c && !config.shareAttKey ? new Linear(backend, w.scope('pos_query_proj'), H, A) : null;
     this.relative = c2p || p2c
       ? new RelativeProjector(c2p ? this.posKeyProj ?? this.keyProj : null, p2c ? this.posQueryProj ?? this.queryProj : null, H)
       : null;
@@ -186,7 +190,7 @@ export class DisentangledSelfAttention {
     const v = this.valueProj.forward(hidden, rows);
     const pos = rel && this.relative ? this.relative.get(rel) : { posK: null, posQ: null };
     const { numAttentionHeads: heads, attentionHeadSize: d } = this.config;
-    return disentangledAttention(q, k, v, pos.posK, pos.posQ, rel?.index ?? null, heads, d, scaleFactor(this.config), input);
+    return disentangledAttention(this.backend, q, k, v, pos.posK, pos.posQ, rel?.index ?? null, heads, d, scaleFactor(this.config), input);
   }
 
   /** Frees packed weights. */

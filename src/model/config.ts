@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { show } from '../options.js';
-import { ACTIVATIONS, type Activation } from '../tensor/js/activations.js';
+import { ACTIVATIONS, type Activation } from '../tensor/activation.js';
 
 /** Which relative-position terms the attention score adds to content-to-content. */
 export type PosAttType = 'c2p' | 'p2c';

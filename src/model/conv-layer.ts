@@ -1,4 +1,4 @@
-import { kernels } from '../tensor/kernels.js';
+import type { Backend } from '../tensor/backend.js';
 import type { AttentionInput } from './attention.js';
 import type { DebertaConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
@@ -15,25 +15,29 @@ export class ConvLayer {
   readonly bias: Float32Array;
   readonly norm: LayerNorm;
 
-  constructor(private readonly config: DebertaConfig, w: Weights) {
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     const H = config.hiddenSize;
     this.weight = w.get('conv.weight', [H, H / config.convGroups, config.convKernelSize]).data;
     this.bias = w.get('conv.bias', [H]).data;
-    this.norm = new LayerNorm(w.scope('LayerNorm'), H, config.layerNormEps);
+    this.norm = new LayerNorm(backend, w.scope('LayerNorm'), H, config.layerNormEps);
   }
 
   forward(x: Float32Array, residual: Float32Array, { batch, length, mask }: AttentionInput): Float32Array {
-    const K = kernels();
+    const K = this.backend;
     const { hiddenSize: H, convKernelSize, convGroups, convAct } = this.config;
     const c = new Float32Array(batch * length * H); // [batch, length, hidden]
     for (let b = 0; b < batch; b++) {
-      K.conv1d(x, b * length * H, length, H, this.weight, this.bias, H, convKernelSize, convGroups, c, b * length * H);
+      const at = b * length * H; // sequence b
+      K.conv1d({
+        x, xOffset: at, length, inChannels: H, weight: this.weight, bias: this.bias,
+        outChannels: H, kernelSize: convKernelSize, groups: convGroups, out: c, outOffset: at,
+      });
     }
-    K.scaleRows(c, batch * length, H, mask);
-    K.activate(convAct, c);
-    K.add(c, residual, c);
+    K.scaleRows({ x: c, rows: batch * length, cols: H, rowScale: mask });
+    K.activate({ activation: convAct, x: c });
+    K.add({ a: c, b: residual, out: c });
     this.norm.forward(c);
-    K.scaleRows(c, batch * length, H, mask);
+    K.scaleRows({ x: c, rows: batch * length, cols: H, rowScale: mask });
     return c;
   }
 }

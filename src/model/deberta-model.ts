@@ -1,16 +1,18 @@
-import { ConfigError, InputError, WeightsError } from '../errors.js';
-import { loadCheckpoint } from '../io/checkpoint.js';
-import { LOAD_OPTION_KEYS, type FileSource, type LoadOptions } from '../io/source.js';
+import { InputError, WeightsError } from '../errors.js';
+import type { FileSource } from '../io/file-source.js';
+import { LOAD_OPTION_KEYS, type LoadOptions } from '../io/load-options.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
-import { withBackend } from '../tensor/kernels.js';
-import { Tensor, type TensorMap } from '../tensor/tensor.js';
+import type { Backend } from '../tensor/backend.js';
+import { defaultBackend, withBackend } from '../tensor/default-backend.js';
+import { Tensor } from '../tensor/tensor.js';
 import type { AttentionInput, RelativeContext } from './attention.js';
-import { bindBackend, COMPUTE_OPTION_KEYS, releaseBackend, type BoundBackend, type ComputeOptions } from './backend-options.js';
-import { parseConfig, type DebertaConfig } from './config.js';
+import { COMPUTE_OPTION_KEYS, type ComputeOptions } from './backend-options.js';
+import { buildModel, loadModel, type WeightsInput } from './build.js';
+import type { DebertaConfig } from './config.js';
 import { DebertaEmbeddings } from './embeddings.js';
 import { DebertaEncoder } from './encoder.js';
 import { prepareInputs, type BatchInputs, type ModelInputs } from './inputs.js';
-import { Weights } from './weights.js';
+import type { Weights } from './weights.js';
 
 /** Options of `forward`. */
 export interface ForwardOptions {
@@ -50,25 +52,7 @@ export interface BackboneResult {
   states: Float32Array[];
 }
 
-/** Config and tensors accepted by `fromWeights`: a parsed or raw config, and a Map or a plain object of tensors. */
-export type WeightsInput = TensorMap | Record<string, Tensor>;
-
-/** Turns user-supplied weights into a Map. */
-export function toTensorMap(weights: WeightsInput): TensorMap {
-  if (weights instanceof Map) return weights;
-  if (weights === null || typeof weights !== 'object' || Array.isArray(weights)) {
-    throw new InputError(`weights must be a Map or a plain object of Tensors keyed like a checkpoint, got ${describe(weights)}`);
-  }
-  return new Map(Object.entries(weights));
-}
-
-/** Accepts a parsed config or a raw config.json object. */
-export function toConfig(config: DebertaConfig | Record<string, unknown>): DebertaConfig {
-  if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-    throw new ConfigError(`config must be a config.json object or a parsed DebertaConfig, got ${describe(config)}`);
-  }
-  return 'modelType' in config && 'hiddenSize' in config ? (config as DebertaConfig) : parseConfig(config);
-}
+export type { WeightsInput } from './build.js';
 
 /**
  * DeBERTa's backbone (`DebertaModel` / `DebertaV2Model`): embeddings, then the encoder with
@@ -81,23 +65,30 @@ export function toConfig(config: DebertaConfig | Record<string, unknown>): Deber
  */
 export class DebertaModel {
   readonly config: DebertaConfig;
+  /** The backend every kernel of this model runs on, given when it was built. */
+  readonly backend: Backend;
   readonly embeddings: DebertaEmbeddings;
   readonly encoder: DebertaEncoder;
-  private readonly bound: BoundBackend;
+  private readonly ownsBackend: boolean;
   private disposed = false;
 
   /**
-   * Builds the model from `(config, weights)` where the weights are scoped at the backbone (no `deberta.`
-   * prefix), on `bound`'s backend (default: the shared one). Use `fromPretrained` / `fromWeights`.
-   * @internal
+   * Builds the model on `backend`. `fromPretrained` and `fromWeights` load, check and pick the backend first;
+   * this is what they end with.
+   *
+   * @param config the parsed config
+   * @param weights the checkpoint's tensors at their root keys; the backbone's are under `deberta.` in task
+   *   checkpoints and at the root in bare ones
+   * @param backend the backend to pack weights for and compute on (default: the current default backend)
+   * @param ownsBackend the backend was made for this model: {@link dispose} disposes it too
    */
-  constructor(config: DebertaConfig, weights: Weights, bound: BoundBackend = { backend: null, owned: false }) {
+  constructor(config: DebertaConfig, weights: Weights, backend: Backend = defaultBackend(), ownsBackend = false) {
     this.config = config;
-    this.bound = bound;
-    [this.embeddings, this.encoder] = withBackend(bound.backend, () => [
-      new DebertaEmbeddings(config, weights.scope('embeddings')),
-      new DebertaEncoder(config, weights.scope('encoder')),
-    ] as const);
+    this.backend = backend;
+    this.ownsBackend = ownsBackend;
+    const backbone = backboneWeights(weights);
+    this.embeddings = new DebertaEmbeddings(backend, config, backbone.scope('embeddings'));
+    this.encoder = new DebertaEncoder(backend, config, backbone.scope('encoder'));
   }
 
   /**
@@ -106,20 +97,31 @@ export class DebertaModel {
    */
   static async fromPretrained(source: string | URL | FileSource, options?: LoadOptions & ComputeOptions): Promise<DebertaModel> {
     options = checkOptions(options, FROM_PRETRAINED_OPTION_KEYS, 'DebertaModel.fromPretrained');
-    const ckpt = await loadCheckpoint(source, options);
-    return ownBackendDuring(bindBackend(options), (bound) => new DebertaModel(parseConfig(ckpt.config), backboneWeights(ckpt.tensors, ckpt.source), bound));
+    return loadModel(DebertaModel, source, options);
   }
 
   /** Builds a model from a config (parsed or raw config.json object) and tensors keyed like a checkpoint. */
   static fromWeights(config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options?: ComputeOptions): DebertaModel {
     options = checkOptions(options, COMPUTE_OPTION_KEYS, 'DebertaModel.fromWeights');
-    return ownBackendDuring(bindBackend(options), (bound) => new DebertaModel(toConfig(config), backboneWeights(toTensorMap(weights), 'weights'), bound));
+    return buildModel(DebertaModel, config, weights, options);
   }
 
-  /** Runs `fn` on this model's backend; every kernel call of a forward goes through here. */
-  compute<T>(fn: () => T): T {
+  /**
+   * Runs `fn` with this model's backend, which is also the default backend while `fn` runs (so `kernels()`
+   * inside returns it, as it did when models switched the default around their compute).
+   * @deprecated The model's kernels no longer go through here: read {@link backend} instead.
+   */
+  compute<T>(fn: (backend: Backend) => T): T {
+    this.checkUsable();
+    return withBackend(this.backend, () => fn(this.backend));
+  }
+
+  /**
+   * Throws once the model is disposed; every forward starts with it.
+   * @internal
+   */
+  checkUsable(): void {
     if (this.disposed) throw new InputError('this model was disposed');
-    return withBackend(this.bound.backend, fn);
   }
 
   /**
@@ -131,11 +133,11 @@ export class DebertaModel {
     this.disposed = true;
     this.encoder.dispose();
     this.embeddings.dispose();
-    releaseBackend(this.bound);
+    if (this.ownsBackend) this.backend.dispose?.();
   }
 
   /**
-   * Runs the backbone and keeps everything heads may need (call inside {@link compute}).
+   * Runs the backbone and keeps everything heads may need (after {@link checkUsable}).
    * @internal
    */
   run(inputs: ModelInputs): BackboneResult {
@@ -150,7 +152,8 @@ export class DebertaModel {
   /** Hidden states for a batch of token ids. Async so that threaded backends need no API change. */
   async forward(inputs: ModelInputs, options?: ForwardOptions): Promise<ModelOutput> {
     options = checkForwardOptions(options, FORWARD_OPTION_KEYS, 'DebertaModel.forward');
-    const run = this.compute(() => this.run(inputs));
+    this.checkUsable();
+    const run = this.run(inputs);
     const states = hiddenStateTensors(run, this.config.hiddenSize);
     const out: ModelOutput = { lastHiddenState: states[states.length - 1] };
     if (options.outputHiddenStates) out.hiddenStates = states;
@@ -164,21 +167,11 @@ export function hiddenStateTensors(run: BackboneResult, hiddenSize: number): Ten
   return run.states.map((s) => new Tensor(s, shape));
 }
 
-/** Builds something on a freshly bound backend, stopping the backend's workers if building fails. */
-export function ownBackendDuring<T>(bound: BoundBackend, build: (bound: BoundBackend) => T): T {
-  try {
-    return withBackend(bound.backend, () => build(bound));
-  } catch (e) {
-    releaseBackend(bound);
-    throw e;
-  }
-}
-
 /**
  * The backbone's view of a checkpoint: a bare model stores `embeddings.*`, a task model `deberta.embeddings.*`.
  */
-export function backboneWeights(tensors: TensorMap, source: string): Weights {
-  if (tensors.has('deberta.embeddings.word_embeddings.weight')) return new Weights(tensors, 'deberta.', source);
-  if (tensors.has('embeddings.word_embeddings.weight')) return new Weights(tensors, '', source);
-  throw new WeightsError(`${source}: no "embeddings.word_embeddings.weight" or "deberta.embeddings.word_embeddings.weight"; not a DeBERTa checkpoint`);
+function backboneWeights(weights: Weights): Weights {
+  if (weights.has('deberta.embeddings.word_embeddings.weight')) return weights.scope('deberta');
+  if (weights.has('embeddings.word_embeddings.weight')) return weights;
+  throw new WeightsError(`${weights.source}: no "embeddings.word_embeddings.weight" or "deberta.embeddings.word_embeddings.weight"; not a DeBERTa checkpoint`);
 }

@@ -1,4 +1,4 @@
-import { kernels } from '../tensor/kernels.js';
+import type { Backend } from '../tensor/backend.js';
 import type { DebertaConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
@@ -17,7 +17,7 @@ export class DebertaEmbeddings {
   readonly embedProj: Linear | null;
   readonly norm: LayerNorm;
 
-  constructor(private readonly config: DebertaConfig, w: Weights) {
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     const E = config.embeddingSize;
     this.wordEmbeddings = w.get('word_embeddings.weight', [config.vocabSize, E]).data;
     const posShape = [config.maxPositionEmbeddings, E];
@@ -25,8 +25,8 @@ export class DebertaEmbeddings {
       ? w.get('position_embeddings.weight', posShape).data
       : w.optional('position_embeddings.weight', posShape)?.data ?? null;
     this.tokenTypeEmbeddings = config.typeVocabSize > 0 ? w.get('token_type_embeddings.weight', [config.typeVocabSize, E]).data : null;
-    this.embedProj = E !== config.hiddenSize ? new Linear(w.scope('embed_proj'), E, config.hiddenSize, false) : null;
-    this.norm = new LayerNorm(w.scope('LayerNorm'), config.hiddenSize, config.layerNormEps);
+    this.embedProj = E !== config.hiddenSize ? new Linear(backend, w.scope('embed_proj'), E, config.hiddenSize, false) : null;
+    this.norm = new LayerNorm(backend, w.scope('LayerNorm'), config.hiddenSize, config.layerNormEps);
   }
 
   /**
@@ -34,22 +34,22 @@ export class DebertaEmbeddings {
    * Returns [batch, length, hidden].
    */
   forward(ids: Int32Array, typeIds: Int32Array | null, mask: Uint8Array, batch: number, length: number): Float32Array {
-    const K = kernels();
+    const K = this.backend;
     const E = this.config.embeddingSize;
     const rows = batch * length;
     let x: Float32Array = new Float32Array(rows * E); // [batch, length, embedding]
-    K.embeddingGather(this.wordEmbeddings, E, ids, x);
+    K.embeddingGather({ table: this.wordEmbeddings, cols: E, ids, out: x });
     if (this.config.positionBiasedInput && this.positionEmbeddings !== null) {
       const positions = new Int32Array(rows);
       for (let t = 0; t < rows; t++) positions[t] = t % length;
-      K.embeddingGather(this.positionEmbeddings, E, positions, x, true);
+      K.embeddingGather({ table: this.positionEmbeddings, cols: E, ids: positions, out: x, accumulate: true });
     }
     if (this.tokenTypeEmbeddings !== null) {
-      K.embeddingGather(this.tokenTypeEmbeddings, E, typeIds ?? new Int32Array(rows), x, true);
+      K.embeddingGather({ table: this.tokenTypeEmbeddings, cols: E, ids: typeIds ?? new Int32Array(rows), out: x, accumulate: true });
     }
     if (this.embedProj !== null) x = this.embedProj.forward(x, rows); // [batch, length, hidden]
     this.norm.forward(x);
-    K.scaleRows(x, rows, this.config.hiddenSize, mask);
+    K.scaleRows({ x, rows, cols: this.config.hiddenSize, rowScale: mask });
     return x;
   }
 

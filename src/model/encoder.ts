@@ -1,3 +1,4 @@
+import type { Backend } from '../tensor/backend.js';
 import type { AttentionInput, RelativeContext } from './attention.js';
 import type { DebertaConfig } from './config.js';
 import { ConvLayer } from './conv-layer.js';
@@ -16,15 +17,15 @@ export class DebertaEncoder {
   /** The relative-embedding table as attention uses it (normalised once at load): [2·span, hidden]. */
   readonly relEmbeddings: Float32Array | null;
 
-  constructor(private readonly config: DebertaConfig, w: Weights) {
+  constructor(backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     this.layers = [];
-    for (let i = 0; i < config.numHiddenLayers; i++) this.layers.push(new DebertaLayer(config, w.scope(`layer.${i}`)));
-    this.conv = config.convKernelSize > 0 ? new ConvLayer(config, w.scope('conv')) : null;
+    for (let i = 0; i < config.numHiddenLayers; i++) this.layers.push(new DebertaLayer(backend, config, w.scope(`layer.${i}`)));
+    this.conv = config.convKernelSize > 0 ? new ConvLayer(backend, config, w.scope('conv')) : null;
     if (config.relativeAttention) {
       const rows = 2 * tableSpan(config);
       const table = w.get('rel_embeddings.weight', [rows, config.hiddenSize]).data;
       this.relEmbeddings = config.normRelEbd
-        ? new LayerNorm(w.scope('LayerNorm'), config.hiddenSize, config.layerNormEps).forward(table, new Float32Array(table.length))
+        ? new LayerNorm(backend, w.scope('LayerNorm'), config.hiddenSize, config.layerNormEps).forward(table, new Float32Array(table.length))
         : table;
       // The relative rows' projections depend on weights only: compute them at load, not in the first call.
       for (const layer of this.layers) layer.attention.relative?.prime(this.relEmbeddings);

@@ -1,4 +1,4 @@
-import { kernels } from '../tensor/kernels.js';
+import type { Backend } from '../tensor/backend.js';
 import { DisentangledSelfAttention, type AttentionInput, type RelativeContext } from './attention.js';
 import { DebertaV1SelfAttention } from './attention-v1.js';
 import type { DebertaConfig } from './config.js';
@@ -30,30 +30,30 @@ export class DebertaLayer {
   readonly output: Linear;
   readonly outputNorm: LayerNorm;
 
-  constructor(private readonly config: DebertaConfig, w: Weights) {
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     const H = config.hiddenSize;
     const A = config.numAttentionHeads * config.attentionHeadSize;
     const self = w.scope('attention.self');
-    this.attention = config.modelType === 'deberta' ? new DebertaV1SelfAttention(config, self) : new DisentangledSelfAttention(config, self);
-    this.attentionOutput = new Linear(w.scope('attention.output.dense'), A, H);
-    this.attentionNorm = new LayerNorm(w.scope('attention.output.LayerNorm'), H, config.layerNormEps);
-    this.intermediate = new Linear(w.scope('intermediate.dense'), H, config.intermediateSize);
-    this.output = new Linear(w.scope('output.dense'), config.intermediateSize, H);
-    this.outputNorm = new LayerNorm(w.scope('output.LayerNorm'), H, config.layerNormEps);
+    this.attention = config.modelType === 'deberta' ? new DebertaV1SelfAttention(backend, config, self) : new DisentangledSelfAttention(backend, config, self);
+    this.attentionOutput = new Linear(backend, w.scope('attention.output.dense'), A, H);
+    this.attentionNorm = new LayerNorm(backend, w.scope('attention.output.LayerNorm'), H, config.layerNormEps);
+    this.intermediate = new Linear(backend, w.scope('intermediate.dense'), H, config.intermediateSize);
+    this.output = new Linear(backend, w.scope('output.dense'), config.intermediateSize, H);
+    this.outputNorm = new LayerNorm(backend, w.scope('output.LayerNorm'), H, config.layerNormEps);
   }
 
   /** hidden, query: [batch, length, hidden] -> [batch, length, hidden]. */
   forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, rel: RelativeContext | null): Float32Array {
-    const K = kernels();
+    const K = this.backend;
     const rows = input.batch * input.length;
     const context = this.attention.forward(hidden, query, input, rel); // [batch, length, heads·d]
     const a = this.attentionOutput.forward(context, rows); // [batch, length, hidden]
-    K.add(a, query, a);
+    K.add({ a, b: query, out: a });
     this.attentionNorm.forward(a);
     const inter = this.intermediate.forward(a, rows); // [batch, length, intermediate]
-    K.activate(this.config.hiddenAct, inter);
+    K.activate({ activation: this.config.hiddenAct, x: inter });
     const y = this.output.forward(inter, rows);
-    K.add(y, a, y);
+    K.add({ a: y, b: a, out: y });
     return this.outputNorm.forward(y);
   }
 

@@ -17,6 +17,11 @@ export class Weights {
     readonly source = 'weights',
   ) {}
 
+  /** The same tensors and prefix, named `source` in error messages (e.g. to say which head asked). */
+  withSource(source: string): Weights {
+    return new Weights(this.tensors, this.prefix, source);
+  }
+
   /** The same tensors under `prefix.name.`. */
   scope(name: string): Weights {
     return new Weights(this.tensors, this.key(name) + '.', this.source);

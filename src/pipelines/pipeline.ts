@@ -1,12 +1,14 @@
 import { InputError } from '../errors.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
-import { checkLoadOptions, LOAD_OPTION_KEYS, type FileSource, type LoadOptions } from '../io/source.js';
-import { parseConfig } from '../model/config.js';
-import { bindBackend, COMPUTE_OPTION_KEYS, releaseBackend, type ComputeOptions } from '../model/backend-options.js';
-import { backboneWeights, DebertaModel, ownBackendDuring } from '../model/deberta-model.js';
+import type { FileSource } from '../io/file-source.js';
+import { checkLoadOptions, LOAD_OPTION_KEYS, type LoadOptions } from '../io/load-options.js';
+import { COMPUTE_OPTION_KEYS, type ComputeOptions } from '../model/backend-options.js';
+import { construct, modelSource, type ModelClass } from '../model/build.js';
+import { DebertaModel } from '../model/deberta-model.js';
 import { DebertaForQuestionAnswering, DebertaForSequenceClassification, DebertaForTokenClassification } from '../model/heads/classification.js';
 import { DebertaForMaskedLM } from '../model/heads/masked-lm.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
+import { checkBackendRequest } from '../tensor/default-backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AutoTokenizer, TOKENIZER_LOAD_OPTION_KEYS, type TokenizerLoadOptions } from '../tokenizers/auto.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
@@ -144,24 +146,17 @@ export async function pipeline<T extends Task>(task: T, source: string | URL | F
   checkLoadOptions(o);
   choiceOption(o.semantics, 'semantics', ['slow', 'fast'] as const, 'pipeline');
   intOption(o.modelMaxLength, 'modelMaxLength', 'pipeline');
-  const bound = bindBackend(pick<ComputeOptions>(o, COMPUTE_OPTION_KEYS));
-  let loaded;
-  try {
-    const [ckpt, tokenizer] = await Promise.all([
-      loadCheckpoint(source, pick<LoadOptions>(o, LOAD_OPTION_KEYS)),
-      AutoTokenizer.fromPretrained(source, pick<TokenizerLoadOptions>(o, TOKENIZER_LOAD_OPTION_KEYS)),
-    ]);
-    const config = parseConfig(ckpt.config);
-    // At load, where transformers warns too, not at the first call; a bad index throws here.
-    if (task === 'zero-shot-classification' && !entailmentIds(config).found) console.warn(entailmentWarning(config));
-    loaded = { ckpt, tokenizer, config };
-  } catch (e) {
-    releaseBackend(bound);
-    throw e;
-  }
-  const { ckpt, tokenizer, config } = loaded;
-  const build = <M>(cls: new (c: typeof config, t: typeof ckpt.tensors, s: string, b: typeof bound) => M): M =>
-    ownBackendDuring(bound, (b) => new cls(config, ckpt.tensors, ckpt.source, b));
+  const compute = pick<ComputeOptions>(o, COMPUTE_OPTION_KEYS);
+  checkBackendRequest(compute);
+  // The model's build path (model/build.ts), with the tokenizer loading alongside the checkpoint.
+  const [ckpt, tokenizer] = await Promise.all([
+    loadCheckpoint(source, pick<LoadOptions>(o, LOAD_OPTION_KEYS)),
+    AutoTokenizer.fromPretrained(source, pick<TokenizerLoadOptions>(o, TOKENIZER_LOAD_OPTION_KEYS)),
+  ]);
+  const from = modelSource(ckpt);
+  // At load, where transformers warns too, not at the first call; a bad index throws here.
+  if (task === 'zero-shot-classification' && !entailmentIds(from.config).found) console.warn(entailmentWarning(from.config));
+  const build = <M>(cls: ModelClass<M>): M => construct(cls, from, compute);
   const many = <I, R>(run: (inputs: I[]) => Promise<R[]>) => async (input: I | I[]) => {
     const out = await run(Array.isArray(input) ? input : [input]);
     return Array.isArray(input) ? out : out[0];
@@ -203,7 +198,7 @@ export async function pipeline<T extends Task>(task: T, source: string | URL | F
       return attach(fn, task, model, tokenizer) as PipelineByTask[T];
     }
     case 'feature-extraction': {
-      const model = ownBackendDuring(bound, (b) => new DebertaModel(config, backboneWeights(ckpt.tensors, ckpt.source), b));
+      const model = build(DebertaModel);
       const fn = async (input: string | string[], o?: FeatureExtractionOptions) => {
         const texts = Array.isArray(input) ? input : [input];
         return (await extractFeatures(model, tokenizer, texts, o)).features;

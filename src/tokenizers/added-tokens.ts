@@ -1,4 +1,4 @@
-import { isWhiteSpace } from './unicode.js';
+import { isWhiteSpace } from './text/unicode.js';
 
 /** One added token, as in tokenizer.json `added_tokens` or transformers' `AddedToken`. */
 export interface AddedToken {

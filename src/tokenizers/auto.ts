@@ -1,12 +1,16 @@
 import { InputError, TokenizerError } from '../errors.js';
-import { LOAD_OPTION_KEYS, resolveSource, where, type FileSource, type LoadOptions } from '../io/source.js';
+import { where, type FileSource } from '../io/file-source.js';
+import { LOAD_OPTION_KEYS, type LoadOptions } from '../io/load-options.js';
+import { resolveSource } from '../io/resolve.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
-import type { Backend, Semantics } from './backend.js';
+import { fastBpeEngine, slowBpeEngine } from './bpe/engines.js';
+import { parseMerges, parseVocabJson } from './bpe/vocab-files.js';
 import { parseHfConfig, type HfTokenizerConfig } from './config.js';
-import { fastBpePipeline, fastSpmPipeline, parseMerges, parseVocabJson, slowBpeBackend, slowSpmBackend } from './convert.js';
-import { parseSpmModel } from './spm-model.js';
+import type { Semantics, TokenizerEngine } from './engine.js';
+import { fastSpmEngine, slowSpmEngine } from './sentencepiece/engines.js';
+import { parseSpmModel } from './sentencepiece/spm-model.js';
 import { createTokenizer, type DebertaTokenizer } from './tokenizer.js';
-import { pipelineFromTokenizerJson } from './tokenizer-json.js';
+import { engineFromTokenizerJson } from './tokenizer-json/parse.js';
 
 /** Options of {@link AutoTokenizer.fromPretrained}. */
 export interface TokenizerLoadOptions extends LoadOptions {
@@ -77,18 +81,18 @@ async function optionalJson(source: FileSource, file: string): Promise<unknown> 
   return bytes === null ? null : parseJson(bytes, source, file);
 }
 
-async function loadBackend(source: FileSource, semantics: Semantics | undefined, cfg: HfTokenizerConfig): Promise<Backend> {
+async function loadEngine(source: FileSource, semantics: Semantics | undefined, cfg: HfTokenizerConfig): Promise<TokenizerEngine> {
   if (semantics !== 'slow') {
     const tj = await readOptional(source, 'tokenizer.json');
     if (tj !== null) {
       const json = parseJson(tj, source, 'tokenizer.json');
-      return fromFile(source, 'tokenizer.json', () => pipelineFromTokenizerJson(json));
+      return fromFile(source, 'tokenizer.json', () => engineFromTokenizerJson(json));
     }
   }
   const spm = await readOptional(source, 'spm.model');
   if (spm !== null) {
     const model = fromFile(source, 'spm.model', () => parseSpmModel(spm));
-    return fromFile(source, 'spm.model', () => (semantics === 'slow' ? slowSpmBackend(model, cfg) : fastSpmPipeline(model, cfg)));
+    return fromFile(source, 'spm.model', () => (semantics === 'slow' ? slowSpmEngine(model, cfg) : fastSpmEngine(model, cfg)));
   }
   const [vocabBytes, mergesBytes] = await Promise.all([readOptional(source, 'vocab.json'), readOptional(source, 'merges.txt')]);
   if (vocabBytes !== null && mergesBytes !== null) {
@@ -97,7 +101,7 @@ async function loadBackend(source: FileSource, semantics: Semantics | undefined,
     const mergesText = decodeText(mergesBytes, source, 'merges.txt');
     const merges = fromFile(source, 'merges.txt', () => parseMerges(mergesText));
     return fromFile(source, 'merges.txt', () =>
-      semantics === 'slow' ? slowBpeBackend(vocab, merges, cfg) : fastBpePipeline(vocab, merges, cfg),
+      semantics === 'slow' ? slowBpeEngine(vocab, merges, cfg) : fastBpeEngine(vocab, merges, cfg),
     );
   }
   const looked =
@@ -136,8 +140,8 @@ export class AutoTokenizer {
       optionalJson(src, 'added_tokens.json'),
     ]);
     const cfg = fromFile(src, 'tokenizer_config.json', () => parseHfConfig(tc, sm, at));
-    const backend = await loadBackend(src, semantics, cfg);
-    return createTokenizer(backend, {
+    const engine = await loadEngine(src, semantics, cfg);
+    return createTokenizer(engine, {
       modelMaxLength: options.modelMaxLength ?? cfg.modelMaxLength ?? DEFAULT_MAX_LENGTH,
       cleanUpTokenizationSpaces: cfg.cleanUpTokenizationSpaces ?? false,
       paddingSide: cfg.paddingSide,

@@ -14,4 +14,4 @@ export type {
   TruncationOption,
 } from './tokenizer.js';
 export type { TruncationStrategy } from './truncation.js';
-export type { Semantics } from './backend.js';
+export type { Semantics } from './engine.js';

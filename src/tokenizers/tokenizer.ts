@@ -1,10 +1,10 @@
 import { InputError, TokenizerError } from '../errors.js';
 import { checkOptions, describe, type OptionKeys } from '../options.js';
-import type { Backend, Semantics } from './backend.js';
 import type { Encoding } from './encoding.js';
-import { TokenSink } from './sink.js';
+import type { Semantics, TokenizerEngine } from './engine.js';
+import { toWellFormed } from './text/unicode.js';
+import { TokenSink } from './token-sink.js';
 import { truncate, type TruncationStrategy } from './truncation.js';
-import { toWellFormed } from './unicode.js';
 
 /** `padding` option: `true`/`'longest'` pads to the longest in the batch, `'max_length'` to `maxLength`. */
 export type PaddingOption = boolean | 'longest' | 'max_length' | 'do_not_pad';
@@ -187,7 +187,7 @@ interface CallPlan {
 function checkTexts(v: unknown, what: string): string[] {
   if (typeof v === 'string') return [v];
   if (Array.isArray(v)) {
-    // An index loop, not forEach: forEach skips the holes of a sparse array, which then reach the backend.
+    // An index loop, not forEach: forEach skips the holes of a sparse array, which then reach the engine.
     for (let i = 0; i < v.length; i++) {
       if (!(i in v)) throw new TokenizerError(`${what}[${i}] is missing (sparse array)`);
       const t: unknown = v[i];
@@ -237,11 +237,11 @@ class TokenizerCore {
   readonly ids: Record<'cls' | 'sep' | 'pad' | 'unk' | 'mask', number>;
 
   constructor(
-    readonly backend: Backend,
+    readonly engine: TokenizerEngine,
     readonly settings: TokenizerSettings,
   ) {
     const id = (t: string, role: string): number => {
-      const v = backend.tokenToId(t);
+      const v = engine.tokenToId(t);
       if (v === undefined) throw new TokenizerError(`${role} token ${JSON.stringify(t)} is not in the vocabulary`);
       return v;
     };
@@ -257,7 +257,7 @@ class TokenizerCore {
   /** Tokens of one text without special tokens; lone surrogates become U+FFFD first. */
   encodeText(text: string): TokenSink {
     const sink = new TokenSink();
-    this.backend.encode(toWellFormed(text), sink);
+    this.engine.encode(toWellFormed(text), sink);
     return sink;
   }
 
@@ -354,12 +354,12 @@ class TokenizerCore {
     const a = this.encodeText(text);
     const b = pair === null ? null : this.encodeText(pair);
     const strategy = plan.truncation;
-    const pp = this.backend.postProcessor;
+    const pp = this.engine.postProcessor;
     const added = addSpecial ? pp.added(b !== null) : 0;
     if (strategy) {
       const max = plan.maxLength ?? this.settings.modelMaxLength;
       if (max < added) throw new TokenizerError(`maxLength ${max} is shorter than the ${added} special tokens`);
-      truncate(a, b, max - added, strategy, this.backend.semantics, this.settings.truncationSide);
+      truncate(a, b, max - added, strategy, this.engine.semantics, this.settings.truncationSide);
     }
     const plain = (s: TokenSink): Encoding => ({
       ids: s.ids,
@@ -455,7 +455,7 @@ class TokenizerCore {
 
   tokenize(text: unknown): string[] {
     if (typeof text !== 'string') throw new TokenizerError(`text must be a string, got ${describe(text)}`);
-    return this.encodeText(text).ids.map((id) => this.backend.idToToken(id) as string);
+    return this.encodeText(text).ids.map((id) => this.engine.idToToken(id) as string);
   }
 
   private checkIds(ids: unknown, what: string): number[] {
@@ -468,7 +468,7 @@ class TokenizerCore {
     for (let i = 0; i < list.length; i++) {
       if (!(i in list)) throw new TokenizerError(`${what}[${i}] is missing (sparse array)`);
       const id = list[i];
-      if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && this.backend.idToToken(id) !== undefined) {
+      if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && this.engine.idToToken(id) !== undefined) {
         out[i] = id;
         continue;
       }
@@ -476,7 +476,7 @@ class TokenizerCore {
       if (Array.isArray(id)) why = `an array, not a token id${what === 'ids' ? ' (decode takes one sequence of ids; batchDecode takes several)' : ''}`;
       else if (typeof id === 'bigint') why = `${describe(id)}, not a token id (ids are numbers; convert with Number())`;
       else if (typeof id === 'number' && Number.isInteger(id) && id >= 0) {
-        why = `${id}, which is not a token id (the vocabulary has ${this.backend.fullVocabSize} tokens)`;
+        why = `${id}, which is not a token id (the vocabulary has ${this.engine.fullVocabSize} tokens)`;
       } else why = `${describe(id)}, not a token id (ids are non-negative integers)`;
       throw new TokenizerError(`${what}[${i}] is ${why}`);
     }
@@ -492,7 +492,7 @@ class TokenizerCore {
   }
 
   private decodeChecked(ids: number[], opts: { skip: boolean; clean: boolean }): string {
-    const text = this.backend.decode(ids, opts.skip);
+    const text = this.engine.decode(ids, opts.skip);
     return opts.clean ? cleanUpTokenization(text) : text;
   }
 
@@ -514,17 +514,17 @@ class TokenizerCore {
   }
 
   convertIdsToTokens(ids: unknown): string[] {
-    return this.checkIds(ids, 'ids').map((id) => this.backend.idToToken(id) as string);
+    return this.checkIds(ids, 'ids').map((id) => this.engine.idToToken(id) as string);
   }
 
   convertTokensToIds(tokens: unknown): number[] {
-    return checkTexts(tokens, 'tokens').map((t) => this.backend.tokenToId(t) ?? this.ids.unk);
+    return checkTexts(tokens, 'tokens').map((t) => this.engine.tokenToId(t) ?? this.ids.unk);
   }
 }
 
-/** Wraps a backend into the callable {@link DebertaTokenizer}. */
-export function createTokenizer(backend: Backend, settings: TokenizerSettings): DebertaTokenizer {
-  const core = new TokenizerCore(backend, settings);
+/** Wraps an engine into the callable {@link DebertaTokenizer}. */
+export function createTokenizer(engine: TokenizerEngine, settings: TokenizerSettings): DebertaTokenizer {
+  const core = new TokenizerCore(engine, settings);
   const fn = (text: unknown, pair?: unknown, options?: unknown): BatchEncoding => core.call(text, pair, options);
   const value = (v: unknown): PropertyDescriptor => ({ value: v, enumerable: true });
   Object.defineProperties(fn, {
@@ -534,11 +534,11 @@ export function createTokenizer(backend: Backend, settings: TokenizerSettings): 
     batchDecode: value(core.batchDecode.bind(core)),
     convertIdsToTokens: value(core.convertIdsToTokens.bind(core)),
     convertTokensToIds: value(core.convertTokensToIds.bind(core)),
-    semantics: value(backend.semantics),
-    vocabType: value(backend.kind),
+    semantics: value(engine.semantics),
+    vocabType: value(engine.vocabType),
     modelMaxLength: value(settings.modelMaxLength),
-    vocabSize: value(backend.vocabSize),
-    fullVocabSize: value(backend.fullVocabSize),
+    vocabSize: value(engine.vocabSize),
+    fullVocabSize: value(engine.fullVocabSize),
     clsToken: value(settings.cls),
     clsTokenId: value(core.ids.cls),
     sepToken: value(settings.sep),
@@ -549,7 +549,7 @@ export function createTokenizer(backend: Backend, settings: TokenizerSettings): 
     unkTokenId: value(core.ids.unk),
     maskToken: value(settings.mask),
     maskTokenId: value(core.ids.mask),
-    allSpecialIds: value(Object.freeze([...backend.specialIds].sort((x, y) => x - y))),
+    allSpecialIds: value(Object.freeze([...engine.specialIds].sort((x, y) => x - y))),
     paddingSide: value(settings.paddingSide),
     truncationSide: value(settings.truncationSide),
   });

@@ -1,6 +1,6 @@
 import { TokenizerError } from '../errors.js';
-import type { Semantics } from './backend.js';
-import type { TokenSink } from './sink.js';
+import type { Semantics } from './engine.js';
+import type { TokenSink } from './token-sink.js';
 
 /** How a too-long input is shortened (transformers' names). */
 export type TruncationStrategy = 'longest_first' | 'only_first' | 'only_second';

@@ -138,7 +138,7 @@ describe('browser bundle in headless Chromium', () => {
       const got = await isolated.evaluate(async ({ modelUrl, batch }) => {
         const lib = (window as unknown as { deberta: typeof import('../../src/index.js') }).deberta;
         const model = await lib.DebertaModel.fromPretrained(modelUrl, { numThreads: 2 });
-        const backend = model.compute(() => lib.kernels()) as import('../../src/index.js').WasmBackend;
+        const backend = model.backend as import('../../src/index.js').WasmBackend;
         await backend.ready();
         const out = await model.forward(batch);
         const result = {

@@ -19,7 +19,7 @@ import {
   type DebertaTokenizer,
   type TensorMap,
 } from '../../src/index.js';
-import { LOAD_OPTION_KEYS } from '../../src/io/source.js';
+import { LOAD_OPTION_KEYS } from '../../src/io/load-options.js';
 import { COMPUTE_OPTION_KEYS } from '../../src/model/backend-options.js';
 import { FROM_PRETRAINED_OPTION_KEYS } from '../../src/model/deberta-model.js';
 import { FEATURE_EXTRACTION_OPTION_KEYS } from '../../src/pipelines/feature-extraction.js';

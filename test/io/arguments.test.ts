@@ -4,7 +4,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, WeightsError } from '../../src/errors.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
-import { checkLoadOptions, LOAD_OPTION_KEYS, resolveSource, type FileSource, type LoadOptions } from '../../src/io/source.js';
+import type { FileSource } from '../../src/io/file-source.js';
+import { checkLoadOptions, LOAD_OPTION_KEYS, type LoadOptions } from '../../src/io/load-options.js';
+import { resolveSource } from '../../src/io/resolve.js';
 import { expectSameTensors, fileReply, modelDir, startServer } from './helpers.js';
 
 const V1 = modelDir('v1_base');

@@ -5,10 +5,11 @@ import { createContext, runInContext } from 'node:vm';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Checkpoints from '../../src/io/checkpoint.js';
+import type * as JsonWeights from '../../src/io/json-weights.js';
 import { fileReply, modelDir, startServer } from './helpers.js';
 
 let server: Awaited<ReturnType<typeof startServer>>;
-let io: typeof Checkpoints;
+let io: typeof Checkpoints & Pick<typeof JsonWeights, 'saveJson'>;
 let bundle: string;
 
 beforeAll(async () => {
@@ -20,7 +21,11 @@ beforeAll(async () => {
     return { status: 404 };
   });
   const out = await build({
-    entryPoints: [join(import.meta.dirname, '..', '..', 'src', 'io', 'checkpoint.ts')],
+    stdin: {
+      contents: "export { loadCheckpoint } from './checkpoint.js'; export { saveJson } from './json-weights.js';",
+      resolveDir: join(import.meta.dirname, '..', '..', 'src', 'io'),
+      loader: 'ts',
+    },
     bundle: true,
     platform: 'browser',
     format: 'iife',
@@ -38,7 +43,7 @@ beforeAll(async () => {
     fetch, Response, ReadableStream, AbortController, AbortSignal, DOMException, TextDecoder, TextEncoder, URL, console, setTimeout,
     location: { href: `${server.url}/site/index.html` },
   });
-  io = runInContext(`${bundle}; io`, context) as typeof Checkpoints;
+  io = runInContext(`${bundle}; io`, context) as typeof io;
 });
 
 afterAll(async () => {
@@ -74,5 +79,9 @@ describe('browser build', () => {
 
   it('refuses file: URLs with a clear error', async () => {
     await expect(io.loadCheckpoint('file:///models/x')).rejects.toThrow('local folders can only be read in Node');
+  });
+
+  it('bundles saveJson, which refuses with a clear error', async () => {
+    await expect(io.saveJson('model.json', {}, new Map())).rejects.toThrow('saveJson needs Node; use toJson in browsers');
   });
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { FileSource } from '../../src/io/source.js';
+import type { FileSource } from '../../src/io/file-source.js';
 import type { Tensor, TensorMap } from '../../src/tensor/tensor.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');

@@ -3,7 +3,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WeightsError } from '../../src/errors.js';
-import { resolveSource, type FetchLike } from '../../src/io/source.js';
+import type { FetchLike } from '../../src/io/load-options.js';
+import { resolveSource } from '../../src/io/resolve.js';
 
 const HUGE = '99999999999999';
 

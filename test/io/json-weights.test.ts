@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
-import { float32ToJson, readJsonWeights, toJson } from '../../src/io/json-weights.js';
-import { saveJson } from '../../src/io/node-fs.js';
+import { float32ToJson, readJsonWeights, saveJson, toJson } from '../../src/io/json-weights.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectSameTensors, rng } from './helpers.js';
 

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WeightsError } from '../../src/errors.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
-import { resolveSource, type LoadProgress } from '../../src/io/source.js';
+import type { LoadProgress } from '../../src/io/load-options.js';
+import { resolveSource } from '../../src/io/resolve.js';
 import { expectSameTensors, modelDir } from './helpers.js';
 
 const V1 = modelDir('v1_base');

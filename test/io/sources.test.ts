@@ -6,7 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WeightsError } from '../../src/errors.js';
 import { loadCheckpoint } from '../../src/io/checkpoint.js';
-import { readJson, readRequired, resolveSource, type LoadProgress } from '../../src/io/source.js';
+import { readJson, readRequired } from '../../src/io/file-source.js';
+import type { LoadProgress } from '../../src/io/load-options.js';
+import { resolveSource } from '../../src/io/resolve.js';
 import { DebertaModel } from '../../src/model/deberta-model.js';
 import { expectSameTensors, fileReply, modelDir, readBytes, startServer, type Reply } from './helpers.js';
 

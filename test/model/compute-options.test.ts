@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DebertaForSequenceClassification, DebertaModel, InputError, jsBackend, kernels, pipeline, threadsSupported, type Backend, type WasmBackend } from '../../src/index.js';
+import { DebertaForSequenceClassification, DebertaModel, defaultBackend, InputError, jsBackend, pipeline, threadsSupported, type Backend, type WasmBackend } from '../../src/index.js';
 import { FixtureExpected, FixtureInputs, maxAbsDiff, modelDir, readJsonFile } from '../helpers/fixtures.js';
 
 const CASE = 'v3_base_like';
@@ -65,8 +65,9 @@ describe('dispose', () => {
   it.runIf(threadsSupported())('works on pipelines too', async () => {
     const fill = await pipeline('fill-mask', join(import.meta.dirname, '..', '..', 'examples', 'deberta-v3-tiny-mlm'), { numThreads: 2 });
     // The pipeline's model (head included) computes on its own 2-thread backend, not the shared one.
-    const own = fill.model.deberta.compute(() => kernels()) as WasmBackend;
-    expect(own).not.toBe(kernels());
+    const own = fill.model.backend as WasmBackend;
+    expect(fill.model.deberta.backend).toBe(own);
+    expect(own).not.toBe(defaultBackend());
     expect(own.numThreads).toBe(2);
     const out = await fill('Paris is the [MASK] of France.', { topK: 1 });
     expect((out as Array<{ token: number }>)[0].token).toBe(88831); // transformers' top proposal (pipeline fixture en-default)

@@ -1,6 +1,6 @@
 // Setup of the `wasm-simd` test project: the WebAssembly kernels without relaxed SIMD, as engines
 // without it (Node 20 by default, older browsers) run them.
-import { setBackend } from '../../src/tensor/kernels.js';
+import { setDefaultBackend } from '../../src/tensor/default-backend.js';
 import { createWasmBackend } from '../../src/tensor/wasm/backend.js';
 
-setBackend(createWasmBackend({ relaxedSimd: false }));
+setDefaultBackend(createWasmBackend({ relaxedSimd: false }));

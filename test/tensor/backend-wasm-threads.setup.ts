@@ -1,9 +1,9 @@
 // Setup of the `wasm-threads` test project: the WebAssembly kernels on two threads (the caller and one
 // worker), waiting for the worker so that every test really runs threaded.
 import { beforeAll } from 'vitest';
-import { setBackend } from '../../src/tensor/kernels.js';
+import { setDefaultBackend } from '../../src/tensor/default-backend.js';
 import { createWasmBackend } from '../../src/tensor/wasm/backend.js';
 
 const backend = createWasmBackend({ numThreads: 2 });
-setBackend(backend);
+setDefaultBackend(backend);
 beforeAll(() => backend.ready());

@@ -1,7 +1,8 @@
 // Every kernel of every backend against a naive float64 loop written here, on random data and awkward
 // shapes (1, odd sizes, sizes that are not multiples of the register tiles, the panels or the K block).
 import { describe, expect, it } from 'vitest';
-import { jsBackend, type Backend, type PackedMatrix } from '../../src/tensor/kernels.js';
+import type { Backend, PackedMatrix } from '../../src/tensor/backend.js';
+import { jsBackend } from '../../src/tensor/js/backend.js';
 import { createWasmBackend, relaxedSimdSupported } from '../../src/tensor/wasm/backend.js';
 import { randomArray, rng } from '../helpers/random.js';
 
@@ -55,15 +56,17 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
         expected[i * N + n] = s;
       }
     }
-    for (const [packed, label] of [[K.packB(b, Kd, N, false), 'plain'], [K.packB(bT, Kd, N, true), 'transposed']] as const) {
+    const plain = K.packB({ source: b, rows: Kd, cols: N, transposed: false });
+    const transposed = K.packB({ source: bT, rows: Kd, cols: N, transposed: true });
+    for (const [packed, label] of [[plain, 'plain'], [transposed, 'transposed']] as const) {
       const c = new Float32Array(1 + M * ldc).fill(7);
-      K.gemm(M, a, 2, lda, packed, c, 1, ldc, bias);
+      K.gemm({ m: M, a, aOffset: 2, aStride: lda, b: packed, out: c, outOffset: 1, outStride: ldc, bias });
       const got = new Float32Array(M * N);
       for (let i = 0; i < M; i++) for (let n = 0; n < N; n++) got[i * N + n] = c[1 + i * ldc + n];
       expect(maxDiff(got, expected), label).toBeLessThan(1e-5 * Math.sqrt(Kd));
       expect(c[0], 'writes nothing before C').toBe(7);
       // accumulate adds on top of what C holds
-      K.gemm(M, a, 2, lda, packed, c, 1, ldc, null, true);
+      K.gemm({ m: M, a, aOffset: 2, aStride: lda, b: packed, out: c, outOffset: 1, outStride: ldc, accumulate: true });
       for (let i = 0; i < M; i++) {
         for (let n = 0; n < N; n++) got[i * N + n] = c[1 + i * ldc + n] - (expected[i * N + n] - bias[n]);
       }
@@ -74,10 +77,10 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
   it('packB reads a sub-matrix with an offset and row stride', () => {
     const r = rng(5);
     const big = randomArray(10 * 12, r); // [10, 12]; take rows 2..6 (K=5), cols 3..9 (N=7) as B
-    const packed = K.packB(big, 5, 7, false, 2 * 12 + 3, 12);
+    const packed = K.packB({ source: big, rows: 5, cols: 7, transposed: false, offset: 2 * 12 + 3, stride: 12 });
     const a = randomArray(3 * 5, r);
     const c = new Float32Array(3 * 7);
-    K.gemm(3, a, 0, 5, packed, c, 0, 7);
+    K.gemm({ m: 3, a, b: packed, out: c });
     const expected = new Float64Array(21);
     for (let i = 0; i < 3; i++) for (let n = 0; n < 7; n++) for (let k = 0; k < 5; k++) expected[i * 7 + n] += a[i * 5 + k] * big[(2 + k) * 12 + 3 + n];
     expect(maxDiff(c, expected)).toBeLessThan(1e-5);
@@ -90,7 +93,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const b = randomArray(cols, r);
     const eps = 1e-7;
     const out = new Float32Array(rows * cols);
-    K.layerNorm(x, rows, cols, g, b, eps, out);
+    K.layerNorm({ x, rows, cols, gamma: g, beta: b, eps, out });
     const expected = new Float64Array(rows * cols);
     for (let i = 0; i < rows; i++) {
       let mean = 0;
@@ -100,7 +103,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
       for (let j = 0; j < cols; j++) expected[i * cols + j] = ((x[i * cols + j] - mean) / Math.sqrt(v + eps)) * g[j] + b[j];
     }
     expect(maxDiff(out, expected)).toBeLessThan(cols === 1 ? 1e-3 : 2e-5);
-    K.layerNorm(x, rows, cols, g, b, eps, x); // in place
+    K.layerNorm({ x, rows, cols, gamma: g, beta: b, eps, out: x }); // in place
     expect(maxDiff(x, out)).toBe(0);
   });
 
@@ -110,7 +113,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const mask = new Uint8Array([1, 1, 0, 1, 1, 0, 0, 1, 1]); // offset 1 -> [1, 0, 1, 1, 0, 0, 1]
     const x = randomArray(L * L, r, 20);
     const orig = Float64Array.from(x);
-    K.maskedSoftmax(x, 0, L, L, mask, 1);
+    K.maskedSoftmax({ x, rows: L, cols: L, mask, maskOffset: 1 });
     const m = (i: number) => mask[1 + i];
     for (let i = 0; i < L; i++) {
       let sum = 0;
@@ -127,7 +130,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     }
     const plain = randomArray(3 * 5, r, 5);
     const ref = Float64Array.from(plain);
-    K.maskedSoftmax(plain, 0, 3, 5);
+    K.maskedSoftmax({ x: plain, rows: 3, cols: 5 });
     for (let i = 0; i < 3; i++) {
       const s = [0, 1, 2, 3, 4].reduce((a, j) => a + Math.exp(ref[i * 5 + j]), 0);
       for (let j = 0; j < 5; j++) expect(Math.abs(plain[i * 5 + j] - Math.exp(ref[i * 5 + j]) / s)).toBeLessThan(1e-6);
@@ -151,17 +154,17 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     };
     for (const [name, f] of Object.entries(defs)) {
       const y = Float32Array.from(x);
-      K.activate(name as Parameters<Backend['activate']>[0], y);
+      K.activate({ activation: name as Parameters<Backend['activate']>[0]['activation'], x: y });
       expect(maxDiff(y, Array.from(x, f)), name).toBeLessThan(1e-6);
     }
     // a sub-range only
     const y = Float32Array.from([-1, -2, -3, -4]);
-    K.activate('relu', y, 1, 2);
+    K.activate({ activation: 'relu', x: y, offset: 1, length: 2 });
     expect(Array.from(y)).toEqual([-1, 0, 0, -4]);
     for (const n of [1, 2, 3, 5, 8]) {
       const z = Float32Array.from({ length: n + 6 }, (_, i) => i - 3.5);
       const want = Array.from(z, (v, i) => (i >= 3 && i < 3 + n ? defs.gelu(v) : v));
-      K.activate('gelu', z, 3, n);
+      K.activate({ activation: 'gelu', x: z, offset: 3, length: n });
       expect(maxDiff(z, want), `gelu on [3, ${3 + n})`).toBeLessThan(1e-6);
     }
   });
@@ -169,9 +172,9 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
   it('embeddingGather copies or accumulates rows', () => {
     const table = Float32Array.from({ length: 12 }, (_, i) => i); // [4, 3]
     const out = new Float32Array(9).fill(1);
-    K.embeddingGather(table, 3, Int32Array.from([3, 0, 3]), out);
+    K.embeddingGather({ table, cols: 3, ids: Int32Array.from([3, 0, 3]), out });
     expect(Array.from(out)).toEqual([9, 10, 11, 0, 1, 2, 9, 10, 11]);
-    K.embeddingGather(table, 3, Int32Array.from([1, 1, 1]), out, true);
+    K.embeddingGather({ table, cols: 3, ids: Int32Array.from([1, 1, 1]), out, accumulate: true });
     expect(Array.from(out)).toEqual([12, 14, 16, 3, 5, 7, 12, 14, 16]);
   });
 
@@ -183,7 +186,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     for (const byKey of [false, true]) {
       const scores = randomArray(2 + lq * lk, r);
       const before = Float64Array.from(scores);
-      K.addGatheredScores(scores, 2, lq, lk, src, 3, cols, index, 0.5, byKey);
+      K.addGatheredScores({ scores, scoresOffset: 2, queryLength: lq, keyLength: lk, src, srcOffset: 3, srcStride: cols, index, scale: 0.5, byKey });
       for (let i = 0; i < lq; i++) {
         for (let j = 0; j < lk; j++) {
           const g = byKey ? src[3 + j * cols + index[j * lq + i]] : src[3 + i * cols + index[i * lk + j]];
@@ -200,7 +203,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const w = randomArray(C * (C / groups) * k, r);
     const bias = randomArray(C, r);
     const out = new Float32Array(L * C + 2);
-    K.conv1d(x, 1, L, C, w, bias, C, k, groups, out, 2);
+    K.conv1d({ x, xOffset: 1, length: L, inChannels: C, weight: w, bias, outChannels: C, kernelSize: k, groups, out, outOffset: 2 });
     const pad = (k - 1) >> 1;
     const cg = C / groups;
     for (let t = 0; t < L; t++) {
@@ -225,7 +228,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const w = randomArray(N * Kd, r); // [N, K], a tied decoder
     const bias = randomArray(N, r);
     const c = new Float32Array(M * N);
-    K.gemm(M, a, 0, Kd, K.packB(w, Kd, N, true), c, 0, N, bias);
+    K.gemm({ m: M, a, b: K.packB({ source: w, rows: Kd, cols: N, transposed: true }), out: c, bias });
     for (const [i, j] of [[0, 0], [89, 50_000], [45, 4097], [1, 46_600], [77, 12_345]]) {
       let s = bias[j];
       for (let t = 0; t < Kd; t++) s += a[i * Kd + t] * w[j * Kd + t];
@@ -240,9 +243,9 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const a = randomArray(M * Kd, r);
     const fresh = new Float32Array(M * N);
     const reused = new Float32Array(M * N);
-    K.gemm(M, a, 0, Kd, K.packB(b, Kd, N, true), fresh, 0, N);
+    K.gemm({ m: M, a, b: K.packB({ source: b, rows: Kd, cols: N, transposed: true }), out: fresh });
     const scratch = new Float32Array(10_000).fill(NaN);
-    K.gemm(M, a, 0, Kd, K.packB(b, Kd, N, true, 0, Kd, scratch), reused, 0, N);
+    K.gemm({ m: M, a, b: K.packB({ source: b, rows: Kd, cols: N, transposed: true, offset: 0, stride: Kd, into: scratch }), out: reused });
     expect(maxDiff(reused, fresh)).toBe(0);
   });
 
@@ -253,8 +256,8 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const a = randomArray(M * Kd, r);
     const want = new Float32Array(M * N);
     const got = new Float32Array(M * N);
-    jsBackend.gemm(M, a, 0, Kd, jsBackend.packB(b, Kd, N, false), want, 0, N);
-    K.gemm(M, a, 0, Kd, other.packB(b, Kd, N, false), got, 0, N);
+    jsBackend.gemm({ m: M, a, b: jsBackend.packB({ source: b, rows: Kd, cols: N, transposed: false }), out: want });
+    K.gemm({ m: M, a, b: other.packB({ source: b, rows: Kd, cols: N, transposed: false }), out: got });
     expect(maxDiff(got, want)).toBeLessThan(2e-5);
   });
 
@@ -281,11 +284,12 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const mask = Uint8Array.from({ length: batch * L }, (_, t) => (t % L === 0 || r() < 0.7 ? 1 : 0));
     if (batch > 1) mask[L + 1 < mask.length ? L + 1 : 0] = 0;
     const scale = 1 / Math.sqrt(d * (1 + +c2p + +p2c));
-    const heads_ = (pos: Float32Array): PackedMatrix[] => Array.from({ length: heads }, (_, h) => K.packB(pos, d, rows, true, h * d, A));
+    const heads_ = (pos: Float32Array): PackedMatrix[] =>
+      Array.from({ length: heads }, (_, h) => K.packB({ source: pos, rows: d, cols: rows, transposed: true, offset: h * d, stride: A }));
     const relative = c2p || p2c
       ? { posK: c2p ? heads_(posK) : null, posQ: p2c ? heads_(posQ) : null, c2p: c2pIdx, p2c: p2cIdx }
       : null;
-    const got = K.attention(q, k, v, { batch, length: L, heads, headSize: d, scale, mask, relative });
+    const got = K.attention({ q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative });
     const dot = (x: Float32Array, xo: number, y: Float32Array, yo: number) => {
       let s = 0;
       for (let t = 0; t < d; t++) s += x[xo + t] * y[yo + t];
@@ -319,9 +323,13 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
 
   it('add and scaleRows', () => {
     const a = Float32Array.from([1, 2, 3, 4]);
-    K.add(a, Float32Array.from([10, 20, 30, 40]), a);
+    K.add({ a, b: Float32Array.from([10, 20, 30, 40]), out: a });
     expect(Array.from(a)).toEqual([11, 22, 33, 44]);
-    K.scaleRows(a, 2, 2, [0, 1]);
+    K.scaleRows({ x: a, rows: 2, cols: 2, rowScale: [0, 1] });
     expect(Array.from(a)).toEqual([0, 0, 33, 44]);
+    // offsets and a length select the elements of each array
+    const out = new Float32Array(5).fill(-1);
+    K.add({ a: Float32Array.from([1, 2, 3, 4]), aOffset: 1, b: Float32Array.from([10, 20, 30]), bOffset: 0, out, outOffset: 2, length: 2 });
+    expect(Array.from(out)).toEqual([-1, -1, 12, 23, -1]);
   });
 });

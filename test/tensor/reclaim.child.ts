@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DebertaModel } from '../../src/model/deberta-model.js';
 import { DebertaForMaskedLM } from '../../src/model/heads/masked-lm.js';
-import { kernels } from '../../src/tensor/kernels.js';
 import { createWasmBackend, type WasmBackend } from '../../src/tensor/wasm/backend.js';
 import { modelDir } from '../helpers/fixtures.js';
 
@@ -36,7 +35,7 @@ async function collect(done: () => boolean, ms: number): Promise<number> {
   return Math.round(performance.now() - t0);
 }
 
-const ownBackend = (m: DebertaModel) => m.compute(() => kernels()) as WasmBackend;
+const ownBackend = (m: DebertaModel) => m.backend as WasmBackend;
 
 /** Creates, uses and drops threaded models and backends: nothing created here outlives the call. */
 async function dropMany(): Promise<{ threads: number; rssMB: number }> {
@@ -47,7 +46,8 @@ async function dropMany(): Promise<{ threads: number; rssMB: number }> {
       const b = createWasmBackend({ numThreads: 2 });
       await b.ready();
       const c = new Float32Array(4 * 64);
-      b.gemm(4, new Float32Array(4 * 32).fill(1), 0, 32, b.packB(new Float32Array(64 * 32).fill(1), 32, 64, true), c, 0, 64);
+      const w = b.packB({ source: new Float32Array(64 * 32).fill(1), rows: 32, cols: 64, transposed: true });
+      b.gemm({ m: 4, a: new Float32Array(4 * 32).fill(1), b: w, out: c });
       if (c[0] !== 32) throw new Error('bad gemm');
       models.push(b);
     } else if (i % 6 === 4) {

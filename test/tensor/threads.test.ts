@@ -2,7 +2,6 @@
 // dead worker neither hangs nor breaks the backend, dispose stops the workers (reclaim.test.ts: so does GC).
 import { afterAll, describe, expect, it } from 'vitest';
 import { DebertaModel } from '../../src/model/deberta-model.js';
-import { kernels, setBackend } from '../../src/tensor/kernels.js';
 import { createWasmBackend, threadsSupported, type WasmBackend } from '../../src/tensor/wasm/backend.js';
 import { createRuntime } from '../../src/tensor/wasm/runtime.js';
 import type { ThreadPool } from '../../src/tensor/wasm/threads/pool.js';
@@ -45,30 +44,25 @@ describe.runIf(threadsSupported())('wasm backend on 3 threads', () => {
       const w = randomArray(N * Kd, r);
       const bias = randomArray(N, r);
       const [c1, c3] = [new Float32Array(M * N), new Float32Array(M * N).fill(1)];
-      one.gemm(M, a, 0, Kd, one.packB(w, Kd, N, true), c1, 0, N, bias);
-      K.gemm(M, a, 0, Kd, K.packB(w, Kd, N, true), c3, 0, N, bias);
+      one.gemm({ m: M, a, b: one.packB({ source: w, rows: Kd, cols: N, transposed: true }), out: c1, bias });
+      K.gemm({ m: M, a, b: K.packB({ source: w, rows: Kd, cols: N, transposed: true }), out: c3, bias });
       expect(diff(c3, c1)).toBe(0);
     }
   });
 
   it('a model on threads matches the fixture, and concurrent forward calls do not interfere', async () => {
-    const previous = kernels();
-    setBackend(K);
-    try {
-      const name = 'v3_base_like';
-      const inputs = readJsonFile<FixtureInputs>(`${modelDir(name)}/inputs.json`);
-      const expected = readJsonFile<FixtureExpected>(`${modelDir(name)}/expected.json`);
-      const model = await DebertaModel.fromPretrained(modelDir(name));
-      const batch = { inputIds: inputs.input_ids, attentionMask: inputs.attention_mask };
-      const { lastHiddenState } = await model.forward(batch);
-      expect(maxAbsDiff(lastHiddenState.data, expected.last_hidden_state)).toBeLessThan(1e-4);
-      const single = (i: number) => ({ inputIds: [inputs.input_ids[i % 2].slice(0, 3 + i)] });
-      const alone = await Promise.all([0, 1, 2, 3].map(async (i) => (await model.forward(single(i))).lastHiddenState.data));
-      const together = await Promise.all([0, 1, 2, 3].map((i) => model.forward(single(i))));
-      together.forEach((out, i) => expect(diff(out.lastHiddenState.data, alone[i])).toBe(0));
-    } finally {
-      setBackend(previous);
-    }
+    const name = 'v3_base_like';
+    const inputs = readJsonFile<FixtureInputs>(`${modelDir(name)}/inputs.json`);
+    const expected = readJsonFile<FixtureExpected>(`${modelDir(name)}/expected.json`);
+    const model = await DebertaModel.fromPretrained(modelDir(name), { backend: K });
+    expect(model.backend).toBe(K);
+    const batch = { inputIds: inputs.input_ids, attentionMask: inputs.attention_mask };
+    const { lastHiddenState } = await model.forward(batch);
+    expect(maxAbsDiff(lastHiddenState.data, expected.last_hidden_state)).toBeLessThan(1e-4);
+    const single = (i: number) => ({ inputIds: [inputs.input_ids[i % 2].slice(0, 3 + i)] });
+    const alone = await Promise.all([0, 1, 2, 3].map(async (i) => (await model.forward(single(i))).lastHiddenState.data));
+    const together = await Promise.all([0, 1, 2, 3].map((i) => model.forward(single(i))));
+    together.forEach((out, i) => expect(diff(out.lastHiddenState.data, alone[i])).toBe(0));
   });
 });
 
@@ -113,7 +107,7 @@ describe.runIf(threadsSupported())('worker failures', () => {
     K.dispose();
     expect(K.numThreads).toBe(1);
     const c = new Float32Array(4);
-    K.gemm(1, Float32Array.from([1, 2]), 0, 2, K.packB(Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]), 2, 4, false), c, 0, 4);
+    K.gemm({ m: 1, a: Float32Array.from([1, 2]), b: K.packB({ source: Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]), rows: 2, cols: 4, transposed: false }), out: c });
     expect(Array.from(c)).toEqual([3, 3, 3, 3]);
   });
 
@@ -139,13 +133,13 @@ describe.runIf(threadsSupported())('worker failures', () => {
     const r = rng(7);
     const [M, Kd, N] = [16, 64, 512];
     const a = randomArray(M * Kd, r);
-    const w = K.packB(randomArray(N * Kd, r), Kd, N, true);
+    const w = K.packB({ source: randomArray(N * Kd, r), rows: Kd, cols: N, transposed: true });
     const [before, after] = [new Float32Array(M * N), new Float32Array(M * N)];
-    K.gemm(M, a, 0, Kd, w, before, 0, N);
+    K.gemm({ m: M, a, b: w, out: before });
     K.dispose();
     await K.ready(); // resolves at once: no workers to wait for
     const allocated = K.memoryStats().allocatedBytes;
-    K.gemm(M, a, 0, Kd, w, after, 0, N);
+    K.gemm({ m: M, a, b: w, out: after });
     expect(diff(after, before)).toBe(0);
     expect(K.memoryStats().allocatedBytes).toBe(allocated);
   });

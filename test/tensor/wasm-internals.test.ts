@@ -5,7 +5,7 @@ import { FunctionBuilder, I32 } from '../../src/tensor/wasm/function-builder.js'
 import { WasmHeap } from '../../src/tensor/wasm/heap.js';
 import { ModuleBuilder } from '../../src/tensor/wasm/module-builder.js';
 import { moduleBytes } from '../../src/tensor/wasm/runtime.js';
-import { jsBackend } from '../../src/tensor/kernels.js';
+import { jsBackend } from '../../src/tensor/js/backend.js';
 import { createWasmBackend, relaxedSimdSupported, wasmSimdSupported } from '../../src/tensor/wasm/backend.js';
 
 describe('LEB128 and module encoding', () => {
@@ -102,18 +102,18 @@ describe('wasm backend memory', () => {
     const K = createWasmBackend();
     const w = new Float32Array(64 * 48).fill(0.5);
     const base = K.memoryStats().allocatedBytes;
-    const packed = Array.from({ length: 10 }, () => K.packB(w, 64, 48, true));
+    const packed = Array.from({ length: 10 }, () => K.packB({ source: w, rows: 64, cols: 48, transposed: true }));
     expect(K.memoryStats().allocatedBytes).toBeGreaterThan(base);
     const a = new Float32Array(33 * 64).fill(1);
     const c = new Float32Array(33 * 48);
-    K.gemm(33, a, 0, 64, packed[0], c, 0, 48);
+    K.gemm({ m: 33, a, b: packed[0], out: c });
     expect(c[0]).toBe(32);
     const reserved = K.memoryStats().reservedBytes;
     const held = K.memoryStats().allocatedBytes;
-    for (let i = 0; i < 50; i++) K.gemm(33, a, 0, 64, packed[i % 10], c, 0, 48);
+    for (let i = 0; i < 50; i++) K.gemm({ m: 33, a, b: packed[i % 10], out: c });
     expect(K.memoryStats()).toEqual({ reservedBytes: reserved, allocatedBytes: held });
-    for (const p of packed) p.dispose?.();
-    expect(() => K.gemm(1, a, 0, 64, packed[0], c, 0, 48)).toThrow(/dispose/);
+    for (const p of packed) p.dispose();
+    expect(() => K.gemm({ m: 1, a, b: packed[0], out: c })).toThrow(/dispose/);
     expect(K.memoryStats().allocatedBytes).toBeLessThan(held);
   });
 });
@@ -126,12 +126,12 @@ describe('wasm backend with a small memory cap', () => {
     const w = Float32Array.from({ length: N * Kd }, (_, i) => ((i * 5) % 11) / 11 - 0.5);
     const bias = Float32Array.from({ length: N }, (_, i) => i / N);
     const want = new Float32Array(M * N);
-    jsBackend.gemm(M, a, 0, Kd, jsBackend.packB(w, Kd, N, true), want, 0, N, bias);
-    const packed = K.packB(w, Kd, N, true);
+    jsBackend.gemm({ m: M, a, b: jsBackend.packB({ source: w, rows: Kd, cols: N, transposed: true }), out: want, bias });
+    const packed = K.packB({ source: w, rows: Kd, cols: N, transposed: true });
     expect(K.memoryStats().reservedBytes).toBeLessThanOrEqual(2 << 20);
     for (const m of [M, 3]) {
       const got = new Float32Array(m * N);
-      K.gemm(m, a, 0, Kd, packed, got, 0, N, bias);
+      K.gemm({ m, a, b: packed, out: got, bias });
       let diff = 0;
       for (let i = 0; i < m * N; i++) diff = Math.max(diff, Math.abs(got[i] - want[i]));
       expect(diff).toBeLessThan(1e-4);

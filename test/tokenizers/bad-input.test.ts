@@ -33,7 +33,7 @@ function thrown(run: () => unknown): unknown {
   return undefined;
 }
 
-/** Runs every case on every fixture tokenizer: the checks sit above the backends, so all three must agree. */
+/** Runs every case on every fixture tokenizer: the checks sit above the engines, so all three must agree. */
 function check(cases: Case[]): void {
   for (const tok of [fast, slow, v1]) {
     for (const [name, run, error, message] of cases) {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nfkcNormalizer, Tokenizer } from 'tokenizers';
 import { AutoTokenizer } from '../../src/tokenizers/index.js';
-import { toWellFormed } from '../../src/tokenizers/unicode.js';
+import { toWellFormed } from '../../src/tokenizers/text/unicode.js';
 import { randomText, rng } from './fuzz-gen.js';
 import { folder, toCodePoints, V1, V3 } from './helpers.js';
 

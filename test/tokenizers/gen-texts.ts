@@ -1,6 +1,6 @@
 // Writes the random texts that gen-sentencepiece-reference.py tokenizes (seeded; see fuzz-gen.ts).
 import { writeFileSync } from 'node:fs';
-import { toWellFormed } from '../../src/tokenizers/unicode.js';
+import { toWellFormed } from '../../src/tokenizers/text/unicode.js';
 import { randomText, rng } from './fuzz-gen.js';
 
 const r = rng(4242);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FileSource } from '../../src/io/source.js';
+import type { FileSource } from '../../src/io/file-source.js';
 import type { DebertaTokenizer } from '../../src/tokenizers/index.js';
 
 /** The tokenizer fixtures copied from shared/fixtures/tokenizers (see the README there). */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoTokenizer, type DebertaTokenizer } from '../../src/tokenizers/index.js';
-import { pythonStrip } from '../../src/tokenizers/unicode.js';
+import { pythonStrip } from '../../src/tokenizers/text/unicode.js';
 import { fixture, folder, toCodePoints, V3, V3_HUB_FILES } from './helpers.js';
 
 interface Reference {

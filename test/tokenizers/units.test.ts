@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64 } from '../../src/tokenizers/base64.js';
-import { graphemeEnd } from '../../src/tokenizers/graphemes.js';
-import { ProtoReader } from '../../src/tokenizers/protobuf.js';
-import { serdeJsonF64 } from '../../src/tokenizers/serde-float.js';
-import { toWellFormed } from '../../src/tokenizers/unicode.js';
 import { TokenizerError } from '../../src/errors.js';
+import { ProtoReader } from '../../src/tokenizers/sentencepiece/protobuf.js';
+import { decodeBase64 } from '../../src/tokenizers/text/base64.js';
+import { graphemeEnd } from '../../src/tokenizers/text/graphemes.js';
+import { toWellFormed } from '../../src/tokenizers/text/unicode.js';
+import { serdeJsonF64 } from '../../src/tokenizers/tokenizer-json/serde-float.js';
 import { randomText, rng } from './fuzz-gen.js';
 
 describe('base64', () => {

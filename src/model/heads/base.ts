@@ -1,13 +1,15 @@
-import { loadCheckpoint } from '../../io/checkpoint.js';
-import type { FileSource, LoadOptions } from '../../io/source.js';
-import { Tensor, type TensorMap } from '../../tensor/tensor.js';
-import { parseConfig, type DebertaConfig } from '../config.js';
-import { bindBackend, type BoundBackend, type ComputeOptions } from '../backend-options.js';
+import type { FileSource } from '../../io/file-source.js';
+import type { LoadOptions } from '../../io/load-options.js';
 import { checkOptions, type OptionKeys } from '../../options.js';
-import { COMPUTE_OPTION_KEYS } from '../backend-options.js';
-import { backboneWeights, checkForwardOptions, DebertaModel, FORWARD_OPTION_KEYS, FROM_PRETRAINED_OPTION_KEYS, hiddenStateTensors, ownBackendDuring, toConfig, toTensorMap, type BackboneResult, type WeightsInput } from '../deberta-model.js';
+import type { Backend } from '../../tensor/backend.js';
+import { defaultBackend } from '../../tensor/default-backend.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { COMPUTE_OPTION_KEYS, type ComputeOptions } from '../backend-options.js';
+import { buildModel, loadModel, type ModelClass, type WeightsInput } from '../build.js';
+import type { DebertaConfig } from '../config.js';
+import { checkForwardOptions, DebertaModel, FORWARD_OPTION_KEYS, FROM_PRETRAINED_OPTION_KEYS, hiddenStateTensors, type BackboneResult } from '../deberta-model.js';
 import type { ModelInputs } from '../inputs.js';
-import { Weights } from '../weights.js';
+import type { Weights } from '../weights.js';
 
 /** Options of every head's `forward`. */
 export interface HeadForwardOptions {
@@ -22,44 +24,45 @@ export interface LogitsOutput {
   hiddenStates?: Tensor[];
 }
 
-/** A task model class: built from a config, a checkpoint's tensors and their source name. */
-export interface HeadClass<T> {
-  new (config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend): T;
-}
-
 /**
  * A backbone (`deberta.*`) plus a task head whose tensors sit beside it, as transformers saves task models.
  * Subclasses build their head from `this.headWeights` in their constructor.
  */
 export abstract class DebertaTaskModel {
   readonly config: DebertaConfig;
+  /** The backend of the backbone and the head, given when the model was built. */
+  readonly backend: Backend;
   /** The backbone. */
   readonly deberta: DebertaModel;
   /** The checkpoint's tensors at the root (head keys such as `classifier.weight`). */
   protected readonly headWeights: Weights;
 
   /**
-   * Builds backbone and head on `bound`'s backend. Subclass constructors create their head modules after
-   * this one returns, so construct through `fromPretrained` / `fromWeights` (or inside `withBackend`) when
-   * the model has its own backend.
+   * Builds the backbone on `backend`; subclasses then build their head from {@link headWeights} on
+   * {@link backend}. `fromPretrained` and `fromWeights` load, check and pick the backend, then call this.
+   *
+   * @param config the parsed config
+   * @param weights the checkpoint's tensors at their root keys (backbone under `deberta.`, head beside it)
+   * @param backend the backend to pack weights for and compute on (default: the current default backend)
+   * @param ownsBackend the backend was made for this model: {@link dispose} disposes it too
    */
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
+  constructor(config: DebertaConfig, weights: Weights, backend: Backend = defaultBackend(), ownsBackend = false) {
     this.config = config;
-    this.deberta = new DebertaModel(config, backboneWeights(tensors, source), bound);
-    this.headWeights = new Weights(tensors, '', `${source} (${new.target.name} head)`);
+    this.backend = backend;
+    this.deberta = new DebertaModel(config, weights, backend, ownsBackend);
+    this.headWeights = weights.withSource(`${weights.source} (${new.target.name} head)`);
   }
 
   /** Loads config.json and weights from a folder (Node), a URL or a Hub id. */
-  static async fromPretrained<T>(this: HeadClass<T>, source: string | URL | FileSource, options?: LoadOptions & ComputeOptions): Promise<T> {
+  static async fromPretrained<T>(this: ModelClass<T>, source: string | URL | FileSource, options?: LoadOptions & ComputeOptions): Promise<T> {
     options = checkOptions(options, FROM_PRETRAINED_OPTION_KEYS, `${this.name}.fromPretrained`);
-    const ckpt = await loadCheckpoint(source, options);
-    return ownBackendDuring(bindBackend(options), (bound) => new this(parseConfig(ckpt.config), ckpt.tensors, ckpt.source, bound));
+    return loadModel(this, source, options);
   }
 
   /** Builds the model from a config (raw config.json object or parsed) and tensors keyed like a checkpoint. */
-  static fromWeights<T>(this: HeadClass<T>, config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options?: ComputeOptions): T {
+  static fromWeights<T>(this: ModelClass<T>, config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options?: ComputeOptions): T {
     options = checkOptions(options, COMPUTE_OPTION_KEYS, `${this.name}.fromWeights`);
-    return ownBackendDuring(bindBackend(options), (bound) => new this(toConfig(config), toTensorMap(weights), 'weights', bound));
+    return buildModel(this, config, weights, options);
   }
 
   /** Frees packed weights (head and backbone) and stops the model's own worker threads. Idempotent. */
@@ -86,8 +89,9 @@ export abstract class DebertaTaskModel {
     return this.deberta.run(inputs);
   }
 
-  /** Runs a forward's synchronous compute on the model's backend. */
+  /** Runs a forward's synchronous part, after checking that the model was not disposed. */
   protected compute<T>(fn: () => T): T {
-    return this.deberta.compute(fn);
+    this.deberta.checkUsable();
+    return fn();
   }
 }

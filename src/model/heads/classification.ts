@@ -1,9 +1,9 @@
-import type { BoundBackend } from '../backend-options.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import type { ModelInputs } from '../inputs.js';
 import { Linear } from '../linear.js';
-import type { TensorMap } from '../../tensor/tensor.js';
+import type { Backend } from '../../tensor/backend.js';
+import type { Weights } from '../weights.js';
 import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
 import { ContextPooler } from './pooler.js';
 
@@ -15,10 +15,10 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
   readonly pooler: ContextPooler;
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
-    super(config, tensors, source, bound);
-    this.pooler = new ContextPooler(config, this.headWeights.scope('pooler'));
-    this.classifier = new Linear(this.headWeights.scope('classifier'), config.poolerHiddenSize, config.numLabels);
+  constructor(config: DebertaConfig, weights: Weights, backend?: Backend, ownsBackend?: boolean) {
+    super(config, weights, backend, ownsBackend);
+    this.pooler = new ContextPooler(this.backend, config, this.headWeights.scope('pooler'));
+    this.classifier = new Linear(this.backend, this.headWeights.scope('classifier'), config.poolerHiddenSize, config.numLabels);
   }
 
   protected headModules() {
@@ -42,9 +42,9 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
 export class DebertaForTokenClassification extends DebertaTaskModel {
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
-    super(config, tensors, source, bound);
-    this.classifier = new Linear(this.headWeights.scope('classifier'), config.hiddenSize, config.numLabels);
+  constructor(config: DebertaConfig, weights: Weights, backend?: Backend, ownsBackend?: boolean) {
+    super(config, weights, backend, ownsBackend);
+    this.classifier = new Linear(this.backend, this.headWeights.scope('classifier'), config.hiddenSize, config.numLabels);
   }
 
   protected headModules() {
@@ -76,9 +76,9 @@ export interface QuestionAnsweringOutput {
 export class DebertaForQuestionAnswering extends DebertaTaskModel {
   readonly qaOutputs: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
-    super(config, tensors, source, bound);
-    this.qaOutputs = new Linear(this.headWeights.scope('qa_outputs'), config.hiddenSize, 2);
+  constructor(config: DebertaConfig, weights: Weights, backend?: Backend, ownsBackend?: boolean) {
+    super(config, weights, backend, ownsBackend);
+    this.qaOutputs = new Linear(this.backend, this.headWeights.scope('qa_outputs'), config.hiddenSize, 2);
   }
 
   protected headModules() {

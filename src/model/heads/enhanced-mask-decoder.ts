@@ -1,5 +1,4 @@
 import { InputError, WeightsError } from '../../errors.js';
-import { kernels } from '../../tensor/kernels.js';
 import type { BackboneResult, DebertaModel } from '../deberta-model.js';
 
 /**
@@ -31,7 +30,9 @@ export function enhancedMaskDecoder(model: DebertaModel, run: BackboneResult): F
   const h = states[states.length - 2]; // [batch, length, hidden]
   const z = positions.subarray(0, length * H); // [length, hidden]
   let q: Float32Array = new Float32Array(h.length);
-  for (let b = 0; b < batch; b++) kernels().add(h.subarray(b * length * H, (b + 1) * length * H), z, q.subarray(b * length * H));
+  for (let b = 0; b < batch; b++) {
+    model.backend.add({ a: h, aOffset: b * length * H, b: z, out: q, outOffset: b * length * H, length: length * H }); // sequence b + z
+  }
   const last = model.encoder.layers[model.encoder.layers.length - 1];
   for (let step = 0; step < 2; step++) q = last.forward(h, q, attention, rel);
   return q;

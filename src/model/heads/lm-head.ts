@@ -1,4 +1,4 @@
-import { kernels, type PackedMatrix } from '../../tensor/kernels.js';
+import type { Backend, PackedMatrix } from '../../tensor/backend.js';
 import type { DebertaConfig } from '../config.js';
 import { LayerNorm } from '../layer-norm.js';
 import { Linear } from '../linear.js';
@@ -23,6 +23,7 @@ export class LMPredictionHead {
   private decoder: PackedMatrix | null = null;
 
   constructor(
+    private readonly backend: Backend,
     private readonly config: DebertaConfig,
     w: Weights,
     readonly layout: 'legacy' | 'lm_predictions',
@@ -32,34 +33,34 @@ export class LMPredictionHead {
     const V = config.vocabSize;
     if (layout === 'legacy') {
       const p = w.scope('cls.predictions');
-      this.dense = new Linear(p.scope('transform.dense'), config.hiddenSize, E);
-      this.norm = new LayerNorm(p.scope('transform.LayerNorm'), E, config.layerNormEps);
+      this.dense = new Linear(backend, p.scope('transform.dense'), config.hiddenSize, E);
+      this.norm = new LayerNorm(backend, p.scope('transform.LayerNorm'), E, config.layerNormEps);
       this.bias = p.get('bias', [V]).data;
     } else {
       const p = w.scope('lm_predictions.lm_head');
-      this.dense = new Linear(p.scope('dense'), config.hiddenSize, E);
-      this.norm = new LayerNorm(p.scope('LayerNorm'), E, config.layerNormEps);
+      this.dense = new Linear(backend, p.scope('dense'), config.hiddenSize, E);
+      this.norm = new LayerNorm(backend, p.scope('LayerNorm'), E, config.layerNormEps);
       this.bias = p.get('bias', [V]).data;
     }
   }
 
   /** hidden [rows, hidden] -> logits [rows, vocab]. */
   forward(hidden: Float32Array, rows: number): Float32Array {
-    const K = kernels();
+    const K = this.backend;
     const { embeddingSize: E, vocabSize: V } = this.config;
     const x = this.dense.forward(hidden, rows); // [rows, embedding]
-    K.activate(this.config.hiddenAct, x);
+    K.activate({ activation: this.config.hiddenAct, x });
     this.norm.forward(x);
-    this.decoder ??= K.packB(this.wordEmbeddings, E, V, true);
+    this.decoder ??= K.packB({ source: this.wordEmbeddings, rows: E, cols: V, transposed: true });
     const logits = new Float32Array(rows * V);
-    K.gemm(rows, x, 0, E, this.decoder, logits, 0, V, this.bias);
+    K.gemm({ m: rows, a: x, b: this.decoder, out: logits, bias: this.bias });
     return logits;
   }
 
   /** Frees packed weights (the dense layer and the tied decoder's packing). */
   dispose(): void {
     this.dense.dispose();
-    this.decoder?.dispose?.();
+    this.decoder?.dispose();
     this.decoder = null;
   }
 }

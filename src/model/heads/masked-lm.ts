@@ -1,12 +1,13 @@
-import type { BoundBackend } from '../backend-options.js';
 import { InputError, WeightsError } from '../../errors.js';
 import { describe, type OptionKeys } from '../../options.js';
-import { Tensor, type TensorMap } from '../../tensor/tensor.js';
+import type { Backend } from '../../tensor/backend.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import type { ModelInputs } from '../inputs.js';
 import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
 import { enhancedMaskDecoder } from './enhanced-mask-decoder.js';
 import { LMPredictionHead } from './lm-head.js';
+import type { Weights } from '../weights.js';
 
 /** Options of {@link DebertaForMaskedLM.forward}. */
 export interface MaskedLMForwardOptions extends HeadForwardOptions {
@@ -33,16 +34,16 @@ const MASKED_LM_FORWARD_OPTION_KEYS: OptionKeys<MaskedLMForwardOptions> = { outp
 export class DebertaForMaskedLM extends DebertaTaskModel {
   readonly lmHead: LMPredictionHead;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
-    super(config, tensors, source, bound);
+  constructor(config: DebertaConfig, weights: Weights, backend?: Backend, ownsBackend?: boolean) {
+    super(config, weights, backend, ownsBackend);
     const w = this.headWeights;
     const legacy = w.has('cls.predictions.transform.dense.weight');
     const microsoft = w.has('lm_predictions.lm_head.dense.weight');
     if (!legacy && !microsoft) {
-      throw new WeightsError(`${source}: no masked-LM head: expected "cls.predictions.transform.dense.weight" (transformers) or "lm_predictions.lm_head.dense.weight" (microsoft)`);
+      throw new WeightsError(`${weights.source}: no masked-LM head: expected "cls.predictions.transform.dense.weight" (transformers) or "lm_predictions.lm_head.dense.weight" (microsoft)`);
     }
     const layout = legacy && (!microsoft || config.legacy) ? 'legacy' : 'lm_predictions';
-    this.lmHead = new LMPredictionHead(config, w, layout, this.deberta.embeddings.wordEmbeddings);
+    this.lmHead = new LMPredictionHead(this.backend, config, w, layout, this.deberta.embeddings.wordEmbeddings);
   }
 
   protected headModules() {

@@ -1,8 +1,9 @@
-import type { BoundBackend } from '../backend-options.js';
 import { InputError } from '../../errors.js';
-import { Tensor, type TensorMap } from '../../tensor/tensor.js';
+import type { Backend } from '../../tensor/backend.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import { Linear } from '../linear.js';
+import type { Weights } from '../weights.js';
 import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
 import { ContextPooler } from './pooler.js';
 
@@ -21,10 +22,10 @@ export class DebertaForMultipleChoice extends DebertaTaskModel {
   readonly pooler: ContextPooler;
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
-    super(config, tensors, source, bound);
-    this.pooler = new ContextPooler(config, this.headWeights.scope('pooler'));
-    this.classifier = new Linear(this.headWeights.scope('classifier'), config.poolerHiddenSize, 1);
+  constructor(config: DebertaConfig, weights: Weights, backend?: Backend, ownsBackend?: boolean) {
+    super(config, weights, backend, ownsBackend);
+    this.pooler = new ContextPooler(this.backend, config, this.headWeights.scope('pooler'));
+    this.classifier = new Linear(this.backend, this.headWeights.scope('classifier'), config.poolerHiddenSize, 1);
   }
 
   protected headModules() {

@@ -1,4 +1,4 @@
-import { kernels } from '../../tensor/kernels.js';
+import type { Backend } from '../../tensor/backend.js';
 import type { DebertaConfig } from '../config.js';
 import { Linear } from '../linear.js';
 import type { Weights } from '../weights.js';
@@ -7,8 +7,8 @@ import type { Weights } from '../weights.js';
 export class ContextPooler {
   readonly dense: Linear;
 
-  constructor(private readonly config: DebertaConfig, w: Weights) {
-    this.dense = new Linear(w.scope('dense'), config.hiddenSize, config.poolerHiddenSize);
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
+    this.dense = new Linear(backend, w.scope('dense'), config.hiddenSize, config.poolerHiddenSize);
   }
 
   /** hidden [batch, length, hidden] -> [batch, pooler_hidden]. */
@@ -17,7 +17,7 @@ export class ContextPooler {
     const first = new Float32Array(batch * H); // [batch, hidden]: each sequence's first token
     for (let b = 0; b < batch; b++) first.set(hidden.subarray(b * length * H, b * length * H + H), b * H);
     const pooled = this.dense.forward(first, batch);
-    kernels().activate(this.config.poolerHiddenAct, pooled);
+    this.backend.activate({ activation: this.config.poolerHiddenAct, x: pooled });
     return pooled;
   }
 

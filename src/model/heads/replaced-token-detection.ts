@@ -1,10 +1,10 @@
-import type { BoundBackend } from '../backend-options.js';
-import { kernels } from '../../tensor/kernels.js';
-import { Tensor, type TensorMap } from '../../tensor/tensor.js';
+import type { Backend } from '../../tensor/backend.js';
+import { Tensor } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import type { ModelInputs } from '../inputs.js';
 import { LayerNorm } from '../layer-norm.js';
 import { Linear } from '../linear.js';
+import type { Weights } from '../weights.js';
 import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
 
 /**
@@ -18,13 +18,13 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
   readonly dense: Linear;
   readonly classifier: Linear;
 
-  constructor(config: DebertaConfig, tensors: TensorMap, source: string, bound?: BoundBackend) {
-    super(config, tensors, source, bound);
+  constructor(config: DebertaConfig, weights: Weights, backend?: Backend, ownsBackend?: boolean) {
+    super(config, weights, backend, ownsBackend);
     const w = this.headWeights.scope('mask_predictions');
     const H = config.hiddenSize;
-    this.norm = new LayerNorm(w.scope('LayerNorm'), H, config.layerNormEps);
-    this.dense = new Linear(w.scope('dense'), H, H);
-    this.classifier = new Linear(w.scope('classifier'), H, 1);
+    this.norm = new LayerNorm(this.backend, w.scope('LayerNorm'), H, config.layerNormEps);
+    this.dense = new Linear(this.backend, w.scope('dense'), H, H);
+    this.classifier = new Linear(this.backend, w.scope('classifier'), H, 1);
   }
 
   protected headModules() {
@@ -35,22 +35,22 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
   async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<LogitsOutput> {
     options = this.forwardOptions(options);
     return this.compute(() => {
-      const K = kernels();
+      const K = this.backend;
       const run = this.runBackbone(inputs);
       const { batch, length } = run.inputs;
       const H = this.config.hiddenSize;
       const h = run.states[run.states.length - 1];
       const x = new Float32Array(h.length); // [batch, seq, hidden]: h + h[CLS] of its sequence
       for (let b = 0; b < batch; b++) {
-        const cls = h.subarray(b * length * H, b * length * H + H);
+        const cls = b * length * H;
         for (let t = 0; t < length; t++) {
           const o = (b * length + t) * H;
-          K.add(h.subarray(o, o + H), cls, x.subarray(o, o + H));
+          K.add({ a: h, aOffset: o, b: h, bOffset: cls, out: x, outOffset: o, length: H });
         }
       }
       this.norm.forward(x);
       const y = this.dense.forward(x, batch * length);
-      K.activate(this.config.hiddenAct, y);
+      K.activate({ activation: this.config.hiddenAct, x: y });
       const logits = this.classifier.forward(y, batch * length); // [batch·seq, 1]
       return { logits: new Tensor(logits, [batch, length]), hiddenStates: this.hiddenStates(run, options) };
     });

@@ -1,9 +1,5 @@
 /** Activation functions by their Hugging Face `hidden_act` names, applied in place. */
-
-/** The activation names this library understands (Hugging Face `ACT2FN` keys). */
-export const ACTIVATIONS = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu', 'tanh', 'sigmoid', 'silu', 'swish', 'linear'] as const;
-/** One of {@link ACTIVATIONS}. */
-export type Activation = (typeof ACTIVATIONS)[number];
+import type { ActivateArgs } from '../backend.js';
 
 /**
  * erf(x) to about 1.2e-7 relative error (Chebyshev fit of erfc from Numerical Recipes, 2nd ed. 6.2):
@@ -20,10 +16,10 @@ export function erf(x: number): number {
 const SQRT_HALF = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** Applies `act` to `x[offset, offset + length)` in place. */
-export function activate(act: Activation, x: Float32Array, offset = 0, length = x.length - offset): void {
+/** Applies `activation` to `x[offset, offset + length)` in place. */
+export function activate({ activation, x, offset = 0, length = x.length - offset }: ActivateArgs): void {
   const end = offset + length;
-  switch (act) {
+  switch (activation) {
     case 'gelu':
       for (let i = offset; i < end; i++) { const v = x[i]; x[i] = 0.5 * v * (1 + erf(v * SQRT_HALF)); }
       return;

@@ -1,21 +1,23 @@
+import type { Conv1dArgs } from '../backend.js';
+
 /**
- * 1-D convolution over the sequence axis of a channels-last [length, cin] input, as torch's
+ * 1-D convolution over the sequence axis of a channels-last [length, inChannels] input, as torch's
  * Conv1d(cin, cout, kernel, padding = (kernel - 1) / 2, groups) computes it on the transposed [cin, length]
  * input. weight is [cout, cin / groups, kernel]; out is [length, cout].
  */
-export function conv1d(
-  x: Float32Array,
-  xOffset: number,
-  length: number,
-  cin: number,
-  weight: Float32Array,
-  bias: Float32Array | null,
-  cout: number,
-  kernel: number,
-  groups: number,
-  out: Float32Array,
-  outOffset: number,
-): void {
+export function conv1d({
+  x,
+  xOffset = 0,
+  length,
+  inChannels: cin,
+  weight,
+  bias,
+  outChannels: cout,
+  kernelSize: kernel,
+  groups,
+  out,
+  outOffset = 0,
+}: Conv1dArgs): void {
   const pad = (kernel - 1) >> 1;
   const cinPerGroup = cin / groups;
   const coutPerGroup = cout / groups;

@@ -1,10 +1,12 @@
-/** out[i] = a[i] + b[i] over `a.length` elements; `out` may alias `a` or `b`. */
-export function add(a: Float32Array, b: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < a.length; i++) out[i] = a[i] + b[i];
+import type { AddArgs, ScaleRowsArgs } from '../backend.js';
+
+/** out[i] = a[i] + b[i] over `length` elements (from each array's offset); `out` may alias `a` or `b`. */
+export function add({ a, aOffset = 0, b, bOffset = 0, out, outOffset = 0, length = a.length - aOffset }: AddArgs): void {
+  for (let i = 0; i < length; i++) out[outOffset + i] = a[aOffset + i] + b[bOffset + i];
 }
 
 /** x[row, :] *= rowScale[row] for x viewed as [rows, cols] (e.g. zeroing padded positions with the mask). */
-export function scaleRows(x: Float32Array, rows: number, cols: number, rowScale: ArrayLike<number>): void {
+export function scaleRows({ x, rows, cols, rowScale }: ScaleRowsArgs): void {
   for (let r = 0; r < rows; r++) {
     const s = rowScale[r];
     if (s === 1) continue;

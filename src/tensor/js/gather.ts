@@ -1,15 +1,10 @@
 /** Row lookup and the index gathers of disentangled attention. */
+import type { EmbeddingGatherArgs, GatheredScoresArgs } from '../backend.js';
 
 /**
  * out[t, :] (+)= table[ids[t], :] for a [rows, cols] table. Ids must already be validated.
  */
-export function embeddingGather(
-  table: Float32Array,
-  cols: number,
-  ids: Int32Array,
-  out: Float32Array,
-  accumulate = false,
-): void {
+export function embeddingGather({ table, cols, ids, out, accumulate = false }: EmbeddingGatherArgs): void {
   for (let t = 0; t < ids.length; t++) {
     const src = ids[t] * cols;
     const dst = t * cols;
@@ -19,26 +14,27 @@ export function embeddingGather(
 }
 
 /**
- * Adds a gathered relative-position term to attention scores [lq, lk] at `scores[sOffset ...]`:
+ * Adds a gathered relative-position term to attention scores [lq, lk] (lq = queryLength, lk = keyLength)
+ * starting at `scores[scoresOffset]`:
  *
- * - c2p (`byKey` false): scores[i, j] += scale * src[i, index[i, j]]   (src is [lq, srcCols], query rows)
- * - p2c (`byKey` true):  scores[i, j] += scale * src[j, index[j, i]]   (src is [lk, srcCols], key rows;
+ * - c2p (`byKey` false): scores[i, j] += scale * src[i, index[i, j]]   (src is [lq, srcStride], query rows)
+ * - p2c (`byKey` true):  scores[i, j] += scale * src[j, index[j, i]]   (src is [lk, srcStride], key rows;
  *   the gather runs along the key's own row and is then transposed, as in torch.gather(...).transpose)
  *
- * `index` is [lq, lk] for c2p and [lk, lq] for p2c; src rows start at `srcOffset` with stride `srcCols`.
+ * `index` is [lq, lk] for c2p and [lk, lq] for p2c; src rows start at `srcOffset`.
  */
-export function addGatheredScores(
-  scores: Float32Array,
-  sOffset: number,
-  lq: number,
-  lk: number,
-  src: Float32Array,
-  srcOffset: number,
-  srcCols: number,
-  index: Int32Array,
-  scale: number,
-  byKey: boolean,
-): void {
+export function addGatheredScores({
+  scores,
+  scoresOffset: sOffset = 0,
+  queryLength: lq,
+  keyLength: lk,
+  src,
+  srcOffset = 0,
+  srcStride: srcCols,
+  index,
+  scale,
+  byKey,
+}: GatheredScoresArgs): void {
   for (let i = 0; i < lq; i++) {
     const so = sOffset + i * lk;
     if (byKey) {

@@ -1,17 +1,11 @@
+import type { LayerNormArgs } from '../backend.js';
+
 /**
  * LayerNorm over the last axis: out = (x - mean) / sqrt(var + eps) * gamma + beta, with the biased
  * variance (as torch and microsoft's DebertaLayerNorm compute it). Statistics accumulate in float64.
  * `out` may alias `x`.
  */
-export function layerNorm(
-  x: Float32Array,
-  rows: number,
-  cols: number,
-  gamma: Float32Array,
-  beta: Float32Array,
-  eps: number,
-  out: Float32Array,
-): void {
+export function layerNorm({ x, rows, cols, gamma, beta, eps, out }: LayerNormArgs): void {
   for (let r = 0; r < rows; r++) {
     const o = r * cols;
     let mean = 0;

@@ -6,6 +6,8 @@
  * kernel keeps a 4x4 tile of C in local variables (16 accumulators: V8 keeps them in registers) and K is
  * split into blocks of KC so the panel slice being swept stays in L1.
  */
+import type { GemmArgs, PackArgs, PackedMatrix } from '../backend.js';
+import { heapPanels, panelsOf, repack, type PanelMatrix } from '../panel-matrix.js';
 
 /** Columns per packed panel (and per register tile). */
 export const NR = 4;
@@ -14,65 +16,31 @@ const MR = 4;
 /** K block: KC x NR floats of B (4 KiB) stay in L1 while MR rows of A stream past. */
 const KC = 256;
 
-/**
- * B [K, N] packed for a backend's gemm: ceil(N / panelWidth) panels of [K][panelWidth], zero-padded past N.
- * Each backend packs with its own panel width (and may keep the data outside the JS heap, handing out a
- * view or copy in `data`); a gemm given another backend's packing repacks it once and caches the result.
- */
-export interface PackedMatrix {
-  readonly k: number;
-  readonly n: number;
-  /** Columns per panel of `data`. */
-  readonly panelWidth: number;
-  readonly data: Float32Array;
-  /** Releases memory held outside the JS heap (wasm memory); the matrix must not be used afterwards. */
-  dispose?(): void;
-}
-
 /** Other backends' packings, repacked for this one on first use. */
-const repacked = new WeakMap<PackedMatrix, PackedMatrix>();
+const repacked = new WeakMap<PackedMatrix, PanelMatrix>();
 
 /** `p` in this backend's layout (itself when it already is). */
-export function asJsPacked(p: PackedMatrix): PackedMatrix {
-  if (p.panelWidth === NR) return p;
+export function asJsPacked(p: PackedMatrix): PanelMatrix {
+  const panels = panelsOf(p);
+  if (panels.panelWidth === NR) return panels;
   let mine = repacked.get(p);
   if (mine === undefined) {
-    mine = repack(p, NR);
+    mine = repack(panels, NR);
     repacked.set(p, mine);
   }
   return mine;
 }
 
-/** Converts a packing to panels of `width` columns. */
-export function repack(p: PackedMatrix, width: number): PackedMatrix {
-  const { k, n, panelWidth: w } = p;
-  const src = p.data;
-  const panels = Math.ceil(n / width);
-  const data = new Float32Array(panels * k * width);
-  for (let col = 0; col < n; col++) {
-    const from = Math.floor(col / w) * k * w + (col % w);
-    const to = Math.floor(col / width) * k * width + (col % width);
-    for (let kk = 0; kk < k; kk++) data[to + kk * width] = src[from + kk * w];
-  }
-  return { k, n, panelWidth: width, data };
-}
-
 /**
- * Packs B for {@link gemm}. B is read at `b[offset + k * rowStride + n]`, or, when `transposed`, at
- * `b[offset + n * rowStride + k]` (so a Linear weight `W [out, in]` packs as the transposed B of `x W^T`).
+ * Packs B for {@link gemm} in panels of {@link NR} columns. B[r, c] is read at `source[offset + r * stride + c]`,
+ * or, when `transposed`, at `source[offset + c * stride + r]` (so a Linear weight `W [out, in]` packs as the
+ * transposed B of `x W^T`).
  */
-export function packB(
-  b: Float32Array,
-  k: number,
-  n: number,
-  transposed: boolean,
-  offset = 0,
-  rowStride = transposed ? k : n,
-  out?: Float32Array,
-): PackedMatrix {
+export function packB({ source: b, rows: k, cols: n, transposed, offset = 0, stride, into }: PackArgs): PanelMatrix {
+  const rowStride = stride ?? (transposed ? k : n);
   const panels = Math.ceil(n / NR);
   const size = panels * k * NR;
-  const data = out !== undefined && out.length >= size ? out.subarray(0, size) : new Float32Array(size);
+  const data = into !== undefined && into.length >= size ? into.subarray(0, size) : new Float32Array(size);
   for (let p = 0; p < panels; p++) {
     const base = p * k * NR;
     const cols = Math.min(NR, n - p * NR);
@@ -91,26 +59,17 @@ export function packB(
       }
     }
   }
-  return { k, n, panelWidth: NR, data };
+  return heapPanels(data, k, n, NR);
 }
 
 /**
  * C[m, n] = A[m, :] . B[:, n] (+ bias[n]) (+ C[m, n] when `accumulate`).
- * A is read at `a[aOffset + m * lda + k]`; C is written at `c[cOffset + m * ldc + n]`.
+ * A is read at `a[aOffset + m * aStride + k]`; C is written at `out[outOffset + m * outStride + n]`.
  */
-export function gemm(
-  m: number,
-  a: Float32Array,
-  aOffset: number,
-  lda: number,
-  b: PackedMatrix,
-  c: Float32Array,
-  cOffset: number,
-  ldc: number,
-  bias: Float32Array | null = null,
-  accumulate = false,
-): void {
-  const { k: K, n: N, data: B } = asJsPacked(b);
+export function gemm({ m, a, aOffset = 0, aStride, b, out: c, outOffset: cOffset = 0, outStride, bias = null, accumulate = false }: GemmArgs): void {
+  const { rows: K, cols: N, data: B } = asJsPacked(b);
+  const lda = aStride ?? K;
+  const ldc = outStride ?? N;
   const panels = Math.ceil(N / NR);
   // Initialise C once, so every K block can simply accumulate.
   for (let i = 0; i < m; i++) {

@@ -1,17 +1,12 @@
+import type { MaskedSoftmaxArgs } from '../backend.js';
+
 /**
  * Softmax over the last axis of `x[offset ...]` viewed as [rows, cols], with DeBERTa's XSoftmax masking:
  * entry (i, j) takes part only when `mask[maskOffset + i]` and `mask[maskOffset + j]` are both non-zero;
  * excluded entries get probability 0, and a row with nothing left (a padded query) is all 0.
  * Without a mask it is a plain softmax.
  */
-export function maskedSoftmax(
-  x: Float32Array,
-  offset: number,
-  rows: number,
-  cols: number,
-  mask: Uint8Array | null = null,
-  maskOffset = 0,
-): void {
+export function maskedSoftmax({ x, offset = 0, rows, cols, mask = null, maskOffset = 0 }: MaskedSoftmaxArgs): void {
   for (let i = 0; i < rows; i++) {
     const o = offset + i * cols;
     if (mask !== null && mask[maskOffset + i] === 0) {

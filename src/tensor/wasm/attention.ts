@@ -4,7 +4,7 @@
  * products, both gathers, the softmax and the product with V) on per-thread scratch, spread over the
  * worker threads when there are any; only the context is copied out.
  */
-import type { AttentionArgs } from '../js/attention.js';
+import type { AttentionArgs } from '../backend.js';
 import { ATT, PANEL } from './attention-module.js';
 import { locateB } from './gemm.js';
 import { ScratchLayout } from './heap.js';
@@ -15,14 +15,13 @@ const up = (x: number, to: number) => Math.ceil(x / to) * to;
 const f32Bits = new Float32Array(1);
 const bitsOf = new Int32Array(f32Bits.buffer);
 
-export function wasmAttention(rt: WasmRuntime, q: Float32Array, k: Float32Array, v: Float32Array, args: AttentionArgs): Float32Array {
-  const { batch, length: L, heads, headSize: d, scale, mask, relative } = args;
+export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative }: AttentionArgs): Float32Array {
   const A = heads * d;
   const context = new Float32Array(batch * L * A);
   if (batch === 0 || L === 0 || A === 0) return context;
   const posK = relative?.posK ?? null;
   const posQ = relative?.posQ ?? null;
-  const rows = posK?.[0]?.n ?? posQ?.[0]?.n ?? 0;
+  const rows = posK?.[0]?.cols ?? posQ?.[0]?.cols ?? 0;
   // Resident (or adopted) relative packs first: adopting may allocate, which must precede the scratch.
   const posKAt = posK?.map((p) => locateB(rt, p)) ?? null;
   const posQAt = posQ?.map((p) => locateB(rt, p)) ?? null;

@@ -5,6 +5,7 @@
  * they need no copy.
  */
 import { InputError } from '../../errors.js';
+import type { Backend } from '../backend.js';
 import { activate } from '../js/activations.js';
 import { attention } from '../js/attention.js';
 import { conv1d } from '../js/conv1d.js';
@@ -13,7 +14,6 @@ import { addGatheredScores, embeddingGather } from '../js/gather.js';
 import { layerNorm } from '../js/layer-norm.js';
 import { gemm } from '../js/matmul.js';
 import { maskedSoftmax } from '../js/softmax.js';
-import type { Backend } from '../kernels.js';
 import { wasmAttention } from './attention.js';
 import { relaxedSimdSupported, wasmSimdSupported } from './detect.js';
 import { wasmGemm } from './gemm.js';
@@ -111,11 +111,11 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   }
   const rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes, threads);
   // When the wasm memory cannot hold a call's operands, that call runs on the reference kernels instead.
-  const orJs = <A extends unknown[], R>(wasm: (...args: A) => R, js: (...args: A) => R) => (...args: A): R => {
+  const orJs = <A, R>(wasm: (args: A) => R, js: (args: A) => R) => (args: A): R => {
     try {
-      return wasm(...args);
+      return wasm(args);
     } catch (e) {
-      if (e instanceof WasmHeapExhaustedError) return js(...args);
+      if (e instanceof WasmHeapExhaustedError) return js(args);
       throw e;
     }
   };
@@ -123,19 +123,18 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const backend: WasmBackend = {
     name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
     relaxedSimd: relaxed,
-    packB: (b, k, n, transposed, offset = 0, rowStride = transposed ? k : n, out) =>
-      out !== undefined ? packOnHeap(b, k, n, transposed, offset, rowStride, out) : packResident(rt, b, k, n, transposed, offset, rowStride),
-    gemm: orJs((m, a, aOffset, lda, b, c, cOffset, ldc, bias = null, accumulate = false) =>
-      wasmGemm(rt, m, a, aOffset, lda, b, c, cOffset, ldc, bias, accumulate), gemm),
+    // A transient pack (into a caller's buffer) stays on the JS heap; weights go to wasm memory.
+    packB: (args) => (args.into !== undefined ? packOnHeap(args) : packResident(rt, args)),
+    gemm: orJs((args) => wasmGemm(rt, args), gemm),
     add,
     scaleRows,
-    layerNorm: orJs((x, rows, cols, gamma, beta, eps, out) => wasmLayerNorm(rt, x, rows, cols, gamma, beta, eps, out), layerNorm),
+    layerNorm: orJs((args) => wasmLayerNorm(rt, args), layerNorm),
     maskedSoftmax,
-    activate: orJs((act, x, offset, length) => wasmActivate(rt, act, x, offset, length), activate),
+    activate: orJs((args) => wasmActivate(rt, args), activate),
     embeddingGather,
     addGatheredScores,
     conv1d,
-    attention: orJs((q, k, v, args) => wasmAttention(rt, q, k, v, args), attention),
+    attention: orJs((args) => wasmAttention(rt, args), attention),
     get numThreads() {
       return pool === null || pool.disposed ? 1 : pool.size;
     },

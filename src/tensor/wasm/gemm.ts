@@ -2,7 +2,8 @@
  * The wasm backend's gemm: copies A (and C when accumulating) into scratch memory, runs the SIMD kernel
  * against B resident in wasm memory, copies C out.
  */
-import { repack, type PackedMatrix } from '../js/matmul.js';
+import type { GemmArgs, PackedMatrix } from '../backend.js';
+import { panelsOf, repack } from '../panel-matrix.js';
 import { PANEL } from './attention-module.js';
 import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
 import { copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
@@ -15,7 +16,8 @@ export type BSource = { ptr: number; data: null } | { ptr: 0; data: Float32Array
  * Locates a packed matrix for this runtime; packings from elsewhere (the JS backend, another wasm runtime)
  * are copied in on first use and cached per runtime.
  */
-export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
+export function locateB(rt: WasmRuntime, packed: PackedMatrix): BSource {
+  const b = panelsOf(packed);
   if (b instanceof WasmPackedMatrix) {
     const ptr = b.pointerIn(rt);
     if (ptr !== null) return { ptr, data: null };
@@ -33,7 +35,7 @@ export function locateB(rt: WasmRuntime, b: PackedMatrix): BSource {
       throw e;
     }
     rt.heap.f32().set(data, ptr >> 2);
-    mine = new WasmPackedMatrix(b.k, b.n, ptr, rt);
+    mine = new WasmPackedMatrix(b.rows, b.cols, ptr, rt);
     rt.adopted.set(b, mine);
   }
   return { ptr: mine.pointerIn(rt)!, data: null };
@@ -51,18 +53,11 @@ const CHUNK_FLOATS = 1 << 22;
  */
 export function wasmGemm(
   rt: WasmRuntime,
-  m: number,
-  a: Float32Array,
-  aOffset: number,
-  lda: number,
-  b: PackedMatrix,
-  c: Float32Array,
-  cOffset: number,
-  ldc: number,
-  bias: Float32Array | null,
-  accumulate: boolean,
+  { m, a, aOffset = 0, aStride, b, out: c, outOffset: cOffset = 0, outStride, bias = null, accumulate = false }: GemmArgs,
 ): void {
-  const { k: K, n: N } = b;
+  const { rows: K, cols: N } = b;
+  const lda = aStride ?? K;
+  const ldc = outStride ?? N;
   if (m === 0 || N === 0) return;
   if (K === 0) {
     for (let i = 0; i < m; i++) {

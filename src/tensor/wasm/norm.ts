@@ -1,11 +1,10 @@
 /** The wasm backend's LayerNorm and GELU: copy in, run the SIMD kernel, copy out. */
-import { activate as jsActivate, type Activation } from '../js/activations.js';
+import type { ActivateArgs, LayerNormArgs } from '../backend.js';
+import { activate as jsActivate } from '../js/activations.js';
 import { ScratchLayout } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 
-export function wasmLayerNorm(
-  rt: WasmRuntime, x: Float32Array, rows: number, cols: number, gamma: Float32Array, beta: Float32Array, eps: number, out: Float32Array,
-): void {
+export function wasmLayerNorm(rt: WasmRuntime, { x, rows, cols, gamma, beta, eps, out }: LayerNormArgs): void {
   const n = rows * cols;
   if (n === 0) return;
   const s = new ScratchLayout();
@@ -19,9 +18,10 @@ export function wasmLayerNorm(
   out.set(f32.subarray((base + xAt) >> 2, ((base + xAt) >> 2) + n));
 }
 
-export function wasmActivate(rt: WasmRuntime, act: Activation, x: Float32Array, offset = 0, length = x.length - offset): void {
-  if (act !== 'gelu' || length <= 0) {
-    jsActivate(act, x, offset, length);
+export function wasmActivate(rt: WasmRuntime, args: ActivateArgs): void {
+  const { activation, x, offset = 0, length = x.length - offset } = args;
+  if (activation !== 'gelu' || length <= 0) {
+    jsActivate(args);
     return;
   }
   const at = rt.heap.scratch(length * 4 + 64); // slack: the kernel runs whole pairs of vectors

@@ -2,7 +2,8 @@
  * Packed B matrices of the wasm backend: panels of {@link PANEL} columns, normally resident in wasm memory
  * for the life of the model (packed once at load, read by every call without a copy).
  */
-import type { PackedMatrix } from '../js/matmul.js';
+import type { PackArgs } from '../backend.js';
+import { heapPanels, type PanelMatrix } from '../panel-matrix.js';
 import { PANEL } from './attention-module.js';
 import { WasmHeapExhaustedError } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
@@ -16,18 +17,18 @@ const finalizer = typeof FinalizationRegistry === 'function'
   : null;
 
 /** A packed matrix living in wasm memory. */
-export class WasmPackedMatrix implements PackedMatrix {
+export class WasmPackedMatrix implements PanelMatrix {
   readonly panelWidth = PANEL;
   private ptr: number;
 
-  constructor(readonly k: number, readonly n: number, ptr: number, private readonly rt: WasmRuntime) {
+  constructor(readonly rows: number, readonly cols: number, ptr: number, private readonly rt: WasmRuntime) {
     this.ptr = ptr;
     finalizer?.register(this, { rt, ptr }, this);
   }
 
   /** Floats of the packed data (whole panels). */
   get length(): number {
-    return Math.ceil(this.n / PANEL) * PANEL * this.k;
+    return Math.ceil(this.cols / PANEL) * PANEL * this.rows;
   }
 
   /** Byte address in wasm memory, for kernels. */
@@ -51,14 +52,13 @@ export class WasmPackedMatrix implements PackedMatrix {
   }
 }
 
-/** Packs in plain TypeScript, into `out` when it is large enough (transient packs, and the fallback). */
-export function packOnHeap(
-  b: Float32Array, k: number, n: number, transposed: boolean, offset: number, rowStride: number, out?: Float32Array,
-): PackedMatrix {
+/** Packs in plain TypeScript, into `into` when it is large enough (transient packs, and the fallback). */
+export function packOnHeap({ source: b, rows: k, cols: n, transposed, offset = 0, stride, into }: PackArgs): PanelMatrix {
+  const rowStride = stride ?? (transposed ? k : n);
   const size = Math.ceil(n / PANEL) * PANEL * k;
-  const data = out !== undefined && out.length >= size ? out.subarray(0, size) : new Float32Array(size);
+  const data = into !== undefined && into.length >= size ? into.subarray(0, size) : new Float32Array(size);
   packInto(data, 0, b, k, n, transposed, offset, rowStride);
-  return { k, n, panelWidth: PANEL, data };
+  return heapPanels(data, k, n, PANEL);
 }
 
 function packInto(
@@ -86,15 +86,15 @@ function packInto(
  * memory in chunks, then the packing kernel lays them out. Returns a heap-resident packing instead when
  * the wasm address space is exhausted.
  */
-export function packResident(
-  rt: WasmRuntime, b: Float32Array, k: number, n: number, transposed: boolean, offset: number, rowStride: number,
-): PackedMatrix {
+export function packResident(rt: WasmRuntime, args: PackArgs): PanelMatrix {
+  const { source: b, rows: k, cols: n, transposed, offset = 0 } = args;
+  const rowStride = args.stride ?? (transposed ? k : n);
   const panels = Math.ceil(n / PANEL);
   let ptr: number;
   try {
     ptr = rt.heap.alloc(panels * PANEL * k * 4);
   } catch (e) {
-    if (e instanceof WasmHeapExhaustedError) return packOnHeap(b, k, n, transposed, offset, rowStride);
+    if (e instanceof WasmHeapExhaustedError) return packOnHeap({ ...args, into: undefined });
     throw e;
   }
   const packed = new WasmPackedMatrix(k, n, ptr, rt);

@@ -2,12 +2,12 @@
  * Compiles the kernel modules against one shared heap and exposes their exports with types.
  *
  * Every module stays under 4 KB (checked by the tests): Chromium refuses synchronous compilation of
- * larger modules on the main thread, and these are compiled synchronously on the first `kernels()` call.
+ * larger modules on the main thread, and these are compiled synchronously when a backend is created.
  */
 import { attentionModule } from './attention-module.js';
 import { gemmModule } from './gemm-module.js';
 import { WasmHeap } from './heap.js';
-import type { PackedMatrix } from '../js/matmul.js';
+import type { PackedMatrix } from '../backend.js';
 import type { WasmPackedMatrix } from './packed.js';
 import type { MemoryImport } from './module-builder.js';
 import { normModule } from './norm-module.js';

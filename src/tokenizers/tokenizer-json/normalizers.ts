@@ -1,9 +1,9 @@
-import { TokenizerError } from '../errors.js';
-import type { Charsmap } from './charsmap.js';
-import { graphemeEnd } from './graphemes.js';
-import { EditScript, NormString } from './normalized-string.js';
-import { isWhiteSpace } from './unicode.js';
-import { Utf16Builder } from './utf16-builder.js';
+import { TokenizerError } from '../../errors.js';
+import type { Charsmap } from '../sentencepiece/charsmap.js';
+import { graphemeEnd } from '../text/graphemes.js';
+import { EditScript, NormString } from '../text/normalized-string.js';
+import { isWhiteSpace, utf8RangeLength } from '../text/unicode.js';
+import { Utf16Builder } from '../text/utf16-builder.js';
 
 /** A tokenizer.json normalizer: rewrites a {@link NormString}, keeping alignments as Rust does. */
 export interface Normalizer {
@@ -82,7 +82,7 @@ export class PrecompiledNormalizer implements Normalizer {
       const g = graphemeEnd(text, i, n);
       const first = text.codePointAt(i) as number;
       const firstLen = first > 0xffff ? 2 : 1;
-      if (i + firstLen < g && utf8Bytes(text, i, g) < 6 && this.charsmap.shortestMatch(text, i, g)) {
+      if (i + firstLen < g && utf8RangeLength(text, i, g) < 6 && this.charsmap.shortestMatch(text, i, g)) {
         script.replace(countCodePoints(text, i, g), this.charsmap.replacement(this.charsmap.matchValue));
         modified = true;
         i = g;
@@ -224,15 +224,6 @@ export class UnicodeNormalizer implements Normalizer {
 /** Normalizes a plain string (for added-token patterns), discarding alignments. */
 export function normalizeString(normalizer: Normalizer | null, s: string): string {
   return normalizer ? normalizer.normalize(NormString.fromOriginal(s, 0, s.length)).text : s;
-}
-
-function utf8Bytes(text: string, s: number, e: number): number {
-  let n = 0;
-  for (let i = s; i < e; i++) {
-    const c = text.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
-  }
-  return n;
 }
 
 function countCodePoints(text: string, s: number, e: number): number {

@@ -1,5 +1,5 @@
-import { TokenizerError } from '../errors.js';
-import type { Encoding } from './encoding.js';
+import { TokenizerError } from '../../errors.js';
+import type { Encoding } from '../encoding.js';
 
 /** Adds special tokens around one or two encoded sequences. */
 export interface PostProcessor {

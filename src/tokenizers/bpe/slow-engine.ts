@@ -1,11 +1,11 @@
-import { AddedTokenMatcher, type AddedToken } from './added-tokens.js';
-import type { Backend } from './backend.js';
+import { AddedTokenMatcher, type AddedToken } from '../added-tokens.js';
+import type { TokenizerEngine } from '../engine.js';
+import { isPythonSpace } from '../text/unicode.js';
+import { TokenSink } from '../token-sink.js';
+import { debertaTemplate, type PostProcessor } from '../tokenizer-json/post-processors.js';
 import { byteLevelDecode } from './byte-level.js';
-import type { BpeModel } from './bpe.js';
-import { debertaTemplate, type PostProcessor } from './post-processors.js';
-import { gpt2Split } from './pre-tokenizers.js';
-import { TokenSink } from './sink.js';
-import { isPythonSpace } from './unicode.js';
+import { gpt2Split } from './gpt2-split.js';
+import type { BpeModel } from './model.js';
 
 /** Options that transformers' `DebertaTokenizer` (slow) reads from tokenizer_config.json. */
 export interface SlowBpeOptions {
@@ -20,9 +20,9 @@ export interface SlowBpeOptions {
  * strings are split out first (`[MASK]` swallowing the whitespace before it), the rest is cut with GPT-2's
  * regex and byte-pair encoded.
  */
-export class SlowBpeBackend implements Backend {
+export class SlowBpeEngine implements TokenizerEngine {
   readonly semantics = 'slow' as const;
-  readonly kind = 'bpe' as const;
+  readonly vocabType = 'bpe' as const;
   readonly postProcessor: PostProcessor;
   readonly vocabSize: number;
   readonly fullVocabSize: number;
@@ -42,10 +42,10 @@ export class SlowBpeBackend implements Backend {
     }
     this.matcher = new AddedTokenMatcher(options.addedTokens, isPythonSpace);
     this.postProcessor = debertaTemplate(options.clsId, options.sepId);
-    this.vocabSize = bpe.size;
+    this.vocabSize = bpe.vocabSize;
     let extra = 0;
     for (const t of options.addedTokens) if (bpe.tokenToId(t.content) === undefined) extra++;
-    this.fullVocabSize = bpe.size + extra;
+    this.fullVocabSize = bpe.vocabSize + extra;
     this.specialIds = new Set(options.addedTokens.filter((t) => t.special).map((t) => t.id));
   }
 

@@ -25,6 +25,15 @@ export function isPythonSpace(cp: number): boolean {
   return isWhiteSpace(cp) || (cp >= 0x1c && cp <= 0x1f);
 }
 
+// Unicode punctuation plus every ASCII symbol: Rust's `is_ascii_punctuation() || is_punctuation()` and
+// transformers' `_is_punctuation` both count `$`, `+`, `<`, `^`, `|` and the like, which are not `\p{P}`.
+const PUNCTUATION = /[\p{P}!-/:-@[-`{-~]/u;
+
+/** Punctuation as the `Punctuation` pre-tokenizer and transformers' `split_by_punct` see it. */
+export function isPunctuation(cp: number): boolean {
+  return PUNCTUATION.test(String.fromCodePoint(cp));
+}
+
 /** The regex source of a character class equal to {@link isWhiteSpace}, for use inside `[...]`. */
 export const WHITE_SPACE_CLASS = '\\t-\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 
@@ -48,17 +57,22 @@ export function toWellFormed(s: string): string {
   return s.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
-/** The code point at `i` of a well-formed string. */
-export function codePointAt(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-    const d = s.charCodeAt(i + 1);
-    if (d >= 0xdc00 && d < 0xe000) return ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-  }
-  return c;
-}
-
 /** Number of UTF-8 bytes of code point `cp`. */
 export function utf8Length(cp: number): number {
   return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+}
+
+/** Number of UTF-8 bytes of `text[start..end)`; a high surrogate counts as a whole 4-byte character. */
+export function utf8RangeLength(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }

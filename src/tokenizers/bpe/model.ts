@@ -1,6 +1,6 @@
-import { TokenizerError } from '../errors.js';
+import { TokenizerError } from '../../errors.js';
+import type { TokenSink } from '../token-sink.js';
 import { BYTE_TO_CHAR } from './byte-level.js';
-import type { TokenSink } from './sink.js';
 
 /** Options of {@link BpeModel}. */
 export interface BpeOptions {
@@ -12,7 +12,7 @@ export interface BpeOptions {
   ignoreMerges?: boolean;
 }
 
-const CACHE_LIMIT = 50_000;
+const WORD_CACHE_LIMIT = 50_000;
 
 /**
  * Byte-pair encoding as Rust `tokenizers` and GPT-2 do it: start from single symbols, repeatedly merge the
@@ -27,7 +27,7 @@ export class BpeModel {
   private readonly pairResult: Int32Array;
   private readonly byteIds = new Int32Array(256).fill(-1);
   private readonly unkId: number;
-  private readonly cache = new Map<string, Int32Array>();
+  private readonly wordCache = new Map<string, Int32Array>();
 
   constructor(
     vocab: Map<string, number>,
@@ -86,9 +86,9 @@ export class BpeModel {
     if (unk !== null && this.unkId < 0) throw new TokenizerError(`BPE unk_token ${JSON.stringify(unk)} is not in the vocabulary`);
   }
 
-  readonly kind = 'bpe' as const;
+  readonly vocabType = 'bpe' as const;
 
-  get size(): number {
+  get vocabSize(): number {
     return this.vocab.size;
   }
 
@@ -105,11 +105,11 @@ export class BpeModel {
   encodeWord(text: string, start: number, end: number, sink: TokenSink): void {
     if (end <= start) return;
     const word = text.slice(start, end);
-    let result = this.cache.get(word);
+    let result = this.wordCache.get(word);
     if (!result) {
       result = this.compute(word);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(word, result);
+      if (this.wordCache.size >= WORD_CACHE_LIMIT) this.wordCache.clear();
+      this.wordCache.set(word, result);
     }
     for (let i = 0; i < result.length; i += 3) sink.push(result[i], start + result[i + 1], start + result[i + 2]);
   }

@@ -1,6 +1,7 @@
-import { NormString } from './normalized-string.js';
-import { WHITE_SPACE_CLASS } from './unicode.js';
-import { Utf16Builder } from './utf16-builder.js';
+import { gpt2Split } from '../bpe/gpt2-split.js';
+import { NormString } from '../text/normalized-string.js';
+import { isPunctuation } from '../text/unicode.js';
+import { Utf16Builder } from '../text/utf16-builder.js';
 
 /** A tokenizer.json pre-tokenizer: cuts one normalized piece into words (and may rewrite them). */
 export interface PreTokenizer {
@@ -73,34 +74,6 @@ export class MetaspacePreTokenizer implements PreTokenizer {
   }
 }
 
-const WS = `[${WHITE_SPACE_CLASS}]`;
-const NOT_WS = `[^${WHITE_SPACE_CLASS}]`;
-/**
- * GPT-2's pattern with `\s` spelled out as Unicode White_Space (what Oniguruma and Python's `regex` use;
- * JS `\s` differs on U+0085 and U+FEFF).
- */
-export const GPT2_PATTERN = new RegExp(
-  `'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^${WHITE_SPACE_CLASS}\\p{L}\\p{N}]+|${WS}+(?!${NOT_WS})|${WS}+`,
-  'gu',
-);
-
-/**
- * Calls `onPiece` for each GPT-2 pre-token of `text[start..end)`. The pattern matches every character, so
- * the pieces tile the range.
- */
-export function gpt2Split(text: string, start: number, end: number, onPiece: (s: number, e: number) => void): void {
-  const re = GPT2_PATTERN;
-  const sub = start === 0 && end === text.length ? text : text.slice(start, end);
-  re.lastIndex = 0;
-  let prev = 0;
-  for (let m = re.exec(sub); m; m = re.exec(sub)) {
-    if (m.index > prev) onPiece(start + prev, start + m.index);
-    onPiece(start + m.index, start + m.index + m[0].length);
-    prev = m.index + m[0].length;
-  }
-  if (prev < sub.length) onPiece(start + prev, end);
-}
-
 /**
  * `ByteLevel` (the splitting half): optional prefix space, then the GPT-2 regex. Mapping to byte characters
  * happens inside the BPE model, which sees the original characters and their alignments.
@@ -133,8 +106,6 @@ function prependSpace(piece: NormString): NormString {
   return new NormString(' ' + piece.text, starts, ends, piece.base);
 }
 
-const PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
-
 /** `Punctuation` with the `isolated` behaviour: every punctuation char becomes its own piece. */
 export class PunctuationPreTokenizer implements PreTokenizer {
   split(piece: NormString, out: NormString[]): void {
@@ -143,7 +114,7 @@ export class PunctuationPreTokenizer implements PreTokenizer {
     for (let i = 0; i < t.length; ) {
       const cp = t.codePointAt(i) as number;
       const len = cp > 0xffff ? 2 : 1;
-      if (PUNCT.test(String.fromCodePoint(cp))) {
+      if (isPunctuation(cp)) {
         if (i > start) out.push(piece.slice(start, i));
         out.push(piece.slice(i, i + len));
         start = i + len;

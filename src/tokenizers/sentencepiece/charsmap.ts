@@ -1,4 +1,4 @@
-import { TokenizerError } from '../errors.js';
+import { TokenizerError } from '../../errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

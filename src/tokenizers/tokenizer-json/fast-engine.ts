@@ -1,25 +1,25 @@
-import { AddedTokenMatcher, type AddedToken } from './added-tokens.js';
-import type { Backend } from './backend.js';
+import { AddedTokenMatcher, type AddedToken } from '../added-tokens.js';
+import type { TokenizerEngine } from '../engine.js';
+import { NormString } from '../text/normalized-string.js';
+import { isWhiteSpace } from '../text/unicode.js';
+import { TokenSink } from '../token-sink.js';
 import { runDecoder, type Decoder } from './decoders.js';
-import { NormString } from './normalized-string.js';
 import { normalizeString, type Normalizer } from './normalizers.js';
 import type { PostProcessor } from './post-processors.js';
 import type { PreTokenizer } from './pre-tokenizers.js';
-import { TokenSink } from './sink.js';
-import { isWhiteSpace } from './unicode.js';
 
 /** A model that tokenizes one pre-tokenized word: Unigram or BPE. */
 export interface WordModel {
-  readonly kind: 'spm' | 'bpe';
+  readonly vocabType: 'spm' | 'bpe';
   /** Appends the tokens of `text[start..end)` with positions in `text`. */
   encodeWord(text: string, start: number, end: number, sink: TokenSink): void;
   idToToken(id: number): string | undefined;
   tokenToId(token: string): number | undefined;
-  readonly size: number;
+  readonly vocabSize: number;
 }
 
 /** The parts of a Hugging Face fast tokenizer. */
-export interface FastPipelineParts {
+export interface FastEngineParts {
   normalizer: Normalizer | null;
   preTokenizer: PreTokenizer | null;
   model: WordModel;
@@ -33,9 +33,9 @@ export interface FastPipelineParts {
  * piece is normalized, added tokens that match normalized text are cut out, then pre-tokenization and the
  * model. Offsets follow the normalized string's alignments back to the user's text.
  */
-export class FastPipeline implements Backend {
+export class FastEngine implements TokenizerEngine {
   readonly semantics = 'fast' as const;
-  readonly kind: 'spm' | 'bpe';
+  readonly vocabType: 'spm' | 'bpe';
   readonly postProcessor: PostProcessor;
   readonly vocabSize: number;
   readonly fullVocabSize: number;
@@ -50,8 +50,8 @@ export class FastPipeline implements Backend {
   private readonly words: NormString[] = [];
   private readonly wordSink = new TokenSink();
 
-  constructor(private readonly parts: FastPipelineParts) {
-    this.kind = parts.model.kind;
+  constructor(private readonly parts: FastEngineParts) {
+    this.vocabType = parts.model.vocabType;
     this.postProcessor = parts.postProcessor;
     for (const t of parts.addedTokens) {
       this.addedById.set(t.id, t);
@@ -68,10 +68,10 @@ export class FastPipeline implements Backend {
       isWhiteSpace,
       (t) => normalizeString(parts.normalizer, t.content),
     );
-    this.vocabSize = parts.model.size;
+    this.vocabSize = parts.model.vocabSize;
     let extra = 0;
     for (const t of parts.addedTokens) if (parts.model.tokenToId(t.content) === undefined) extra++;
-    this.fullVocabSize = parts.model.size + extra;
+    this.fullVocabSize = parts.model.vocabSize + extra;
     this.specialIds = new Set(parts.addedTokens.filter((t) => t.special).map((t) => t.id));
   }
 

@@ -1,4 +1,4 @@
-import { TokenizerError } from '../errors.js';
+import { TokenizerError } from '../../errors.js';
 import { ProtoReader, WireType } from './protobuf.js';
 
 /** sentencepiece `SentencePiece.Type` values. */

@@ -1,8 +1,9 @@
-import { TokenizerError } from '../errors.js';
-import { addedToken, type AddedToken } from './added-tokens.js';
-import { decodeBase64 } from './base64.js';
-import { BpeModel } from './bpe.js';
-import { Charsmap } from './charsmap.js';
+import { TokenizerError } from '../../errors.js';
+import { addedToken, type AddedToken } from '../added-tokens.js';
+import { BpeModel } from '../bpe/model.js';
+import { Charsmap } from '../sentencepiece/charsmap.js';
+import { UnigramModel } from '../sentencepiece/unigram.js';
+import { decodeBase64 } from '../text/base64.js';
 import {
   ByteFallbackDecoder,
   ByteLevelDecoder,
@@ -13,7 +14,7 @@ import {
   StripDecoder,
   type Decoder,
 } from './decoders.js';
-import { FastPipeline, type WordModel } from './fast-pipeline.js';
+import { FastEngine, type WordModel } from './fast-engine.js';
 import {
   LowercaseNormalizer,
   PrecompiledNormalizer,
@@ -33,7 +34,6 @@ import {
   type PreTokenizer,
 } from './pre-tokenizers.js';
 import { serdeJsonF64 } from './serde-float.js';
-import { UnigramModel } from './unigram.js';
 
 type Json = Record<string, unknown>;
 
@@ -307,7 +307,7 @@ function addedTokens(v: unknown, path: string): AddedToken[] {
  * Builds a fast-semantics tokenizer from a parsed tokenizer.json. Every unsupported component is a
  * {@link TokenizerError} naming its JSON path; nothing is silently ignored.
  */
-export function pipelineFromTokenizerJson(json: unknown): FastPipeline {
+export function engineFromTokenizerJson(json: unknown): FastEngine {
   const root = obj(json, 'tokenizer.json');
   // `truncation` and `padding` stored in the file are deliberately not applied: as in transformers, the
   // call options decide.
@@ -315,7 +315,7 @@ export function pipelineFromTokenizerJson(json: unknown): FastPipeline {
   const m = model(root.model, 'model', byteLevel);
   const added = addedTokens(root.added_tokens, 'added_tokens');
   const pp = postProcessor(root.post_processor, 'post_processor');
-  return new FastPipeline({
+  return new FastEngine({
     normalizer: normalizer(root.normalizer, 'normalizer'),
     preTokenizer: preTokenizer(root.pre_tokenizer, 'pre_tokenizer'),
     model: m,

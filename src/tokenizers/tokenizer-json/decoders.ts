@@ -1,5 +1,5 @@
-import { TokenizerError } from '../errors.js';
-import { byteLevelDecode } from './byte-level.js';
+import { TokenizerError } from '../../errors.js';
+import { byteLevelDecode } from '../bpe/byte-level.js';
 
 /** A tokenizer.json decoder: maps the list of token strings (Rust's `decode_chain`); results are joined. */
 export interface Decoder {

@@ -1,14 +1,14 @@
-import { AddedTokenMatcher, type AddedToken } from './added-tokens.js';
-import type { Backend } from './backend.js';
+import { AddedTokenMatcher, type AddedToken } from '../added-tokens.js';
+import type { TokenizerEngine } from '../engine.js';
+import { lowerWithMap } from '../text/lowercase.js';
+import { PieceTrie } from '../text/trie.js';
+import { isPunctuation, isPythonSpace, pythonStrip } from '../text/unicode.js';
+import { TokenSink } from '../token-sink.js';
+import { debertaTemplate, type PostProcessor } from '../tokenizer-json/post-processors.js';
 import { Charsmap } from './charsmap.js';
-import { lowerWithMap } from './lowercase.js';
-import { debertaTemplate, type PostProcessor } from './post-processors.js';
-import { TokenSink } from './sink.js';
-import { spmDecode, type SpmDecodeModel } from './spm-decode.js';
+import { spmDecode, type SpmDecodeModel } from './decode.js';
+import { SpmNormalizer } from './normalizer.js';
 import { PieceType, type SpmModel } from './spm-model.js';
-import { SpmNormalizer } from './spm-normalizer.js';
-import { PieceTrie } from './trie.js';
-import { isPythonSpace, pythonStrip } from './unicode.js';
 import { UnigramModel } from './unigram.js';
 
 /** Options that transformers' `DebertaV2Tokenizer` reads from tokenizer_config.json. */
@@ -21,17 +21,15 @@ export interface SlowSpmOptions {
   sepId: number;
 }
 
-const PUNCT = /[\p{P}!-/:-@[-`{-~]/u;
-
 /**
  * Slow semantics for DeBERTa v2/v3: transformers' `DebertaV2Tokenizer` over the sentencepiece library.
  * Added-token strings are split out of the raw text, every other segment goes through sentencepiece's
  * normalizer and Viterbi (with byte fallback), and decoding follows sentencepiece plus transformers'
  * special-token joining.
  */
-export class SlowSpmBackend implements Backend {
+export class SlowSpmEngine implements TokenizerEngine {
   readonly semantics = 'slow' as const;
-  readonly kind = 'spm' as const;
+  readonly vocabType = 'spm' as const;
   readonly postProcessor: PostProcessor;
   readonly vocabSize: number;
   readonly fullVocabSize: number;
@@ -88,7 +86,7 @@ export class SlowSpmBackend implements Backend {
     for (let i = s; i < e; ) {
       const cp = text.codePointAt(i) as number;
       const len = cp > 0xffff ? 2 : 1;
-      if (PUNCT.test(String.fromCodePoint(cp))) {
+      if (isPunctuation(cp)) {
         if (i > start) this.encodeSegment(text, start, i, sink);
         this.encodeSegment(text, i, i + len, sink);
         start = i + len;

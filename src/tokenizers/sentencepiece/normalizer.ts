@@ -1,7 +1,7 @@
+import type { PieceTrie } from '../text/trie.js';
+import { Utf16Builder } from '../text/utf16-builder.js';
 import type { Charsmap } from './charsmap.js';
 import type { SpmNormalizerSpec } from './spm-model.js';
-import type { PieceTrie } from './trie.js';
-import { Utf16Builder } from './utf16-builder.js';
 
 /** The result of sentencepiece normalization. */
 export interface SpmNormalized {

@@ -1,14 +1,17 @@
-import type { PostProcessor } from './post-processors.js';
-import type { TokenSink } from './sink.js';
+import type { TokenSink } from './token-sink.js';
+import type { PostProcessor } from './tokenizer-json/post-processors.js';
 
-/** Which reference a backend reproduces: sentencepiece / Python (slow) or Rust `tokenizers` (fast). */
+/** Which reference an engine reproduces: sentencepiece / Python (slow) or Rust `tokenizers` (fast). */
 export type Semantics = 'slow' | 'fast';
 
-/** The tokenization engine behind a `DebertaTokenizer`. */
-export interface Backend {
+/**
+ * The tokenization engine behind a `DebertaTokenizer`. Called an engine, not a backend, because `Backend`
+ * already names the tensor kernel interface.
+ */
+export interface TokenizerEngine {
   readonly semantics: Semantics;
   /** `spm` for DeBERTa v2/v3 SentencePiece vocabularies, `bpe` for v1's GPT-2 BPE. */
-  readonly kind: 'spm' | 'bpe';
+  readonly vocabType: 'spm' | 'bpe';
   /** Tokens of one well-formed text without special tokens; positions are UTF-16 offsets into it. */
   encode(text: string, sink: TokenSink): void;
   readonly postProcessor: PostProcessor;

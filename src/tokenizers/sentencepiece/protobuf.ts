@@ -1,4 +1,4 @@
-import { TokenizerError } from '../errors.js';
+import { TokenizerError } from '../../errors.js';
 
 /** Protobuf wire types this reader understands. */
 export const WireType = { Varint: 0, Fixed64: 1, Bytes: 2, Fixed32: 5 } as const;

@@ -1,8 +1,8 @@
-import { TokenizerError } from '../errors.js';
-import { TokenSink } from './sink.js';
-import { PieceTrie } from './trie.js';
+import { TokenizerError } from '../../errors.js';
+import { PieceTrie } from '../text/trie.js';
+import { utf8Length, utf8RangeLength } from '../text/unicode.js';
+import { TokenSink } from '../token-sink.js';
 import { PieceType } from './spm-model.js';
-import { utf8Length } from './unicode.js';
 
 /** Penalty below the lowest piece score given to an unknown character (both references use 10). */
 const UNK_PENALTY = 10;
@@ -87,9 +87,9 @@ export class UnigramModel {
     this.trie = new PieceTrie(pieces);
   }
 
-  readonly kind = 'spm' as const;
+  readonly vocabType = 'spm' as const;
 
-  get size(): number {
+  get vocabSize(): number {
     return this.pieces.length;
   }
 
@@ -122,11 +122,6 @@ export class UnigramModel {
 
   tokenToId(token: string): number | undefined {
     return this.pieceIds.get(token);
-  }
-
-  /** The id of a piece string (the last one when a string repeats), or undefined. */
-  idOf(piece: string): number | undefined {
-    return this.pieceIds.get(piece);
   }
 
   private ensure(n: number): void {
@@ -170,7 +165,7 @@ export class UnigramModel {
         if (type !== PieceType.Normal && type !== PieceType.UserDefined) continue;
         const len = j + 1 - pos;
         // User-defined pieces get a bonus so they always win; computed in double like the C++ ternary.
-        const score = type === PieceType.UserDefined ? this.utf8Len(text, pos, j + 1) * this.spmMaxScore - 0.1 : scores[id];
+        const score = type === PieceType.UserDefined ? utf8RangeLength(text, pos, j + 1) * this.spmMaxScore - 0.1 : scores[id];
         const cand = score + here;
         const t = j + 1 - start;
         if (from[t] < 0 || cand > best[t]) {
@@ -286,19 +281,5 @@ export class UnigramModel {
       i += len;
     }
     return true;
-  }
-
-  private utf8Len(text: string, s: number, e: number): number {
-    let n = 0;
-    for (let i = s; i < e; i++) {
-      const c = text.charCodeAt(i);
-      if (c < 0x80) n += 1;
-      else if (c < 0x800) n += 2;
-      else if (c >= 0xd800 && c < 0xdc00) {
-        n += 4;
-        i++;
-      } else n += 3;
-    }
-    return n;
   }
 }

@@ -1,4 +1,4 @@
-import { TokenizerError } from '../errors.js';
+import { TokenizerError } from '../../errors.js';
 
 // A browser-safe decoder: `atob` is not in every worker runtime and `Buffer` is Node-only.
 const DECODE = new Int16Array(128).fill(-1);

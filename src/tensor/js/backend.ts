@@ -1,0 +1,29 @@
+/**
+ * The plain TypeScript backend: the reference every other backend is tested against (each op's file is
+ * its executable spec) and the fallback where WebAssembly SIMD is missing.
+ */
+import type { Backend } from '../backend.js';
+import { activate } from './activations.js';
+import { attention } from './attention.js';
+import { conv1d } from './conv1d.js';
+import { add, scaleRows } from './elementwise.js';
+import { addGatheredScores, embeddingGather } from './gather.js';
+import { layerNorm } from './layer-norm.js';
+import { gemm, packB } from './matmul.js';
+import { maskedSoftmax } from './softmax.js';
+
+/** The plain TypeScript kernels: the reference and the fallback of every other backend. */
+export const jsBackend: Backend = {
+  name: 'js',
+  packB,
+  gemm,
+  add,
+  scaleRows,
+  layerNorm,
+  maskedSoftmax,
+  activate,
+  embeddingGather,
+  addGatheredScores,
+  conv1d,
+  attention,
+};
