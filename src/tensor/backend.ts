@@ -213,6 +213,40 @@ export interface Conv1dArgs {
   readonly outOffset?: number;
 }
 
+/**
+ * Arguments of {@link Backend.lstm}: one direction of one layer of torch's `nn.LSTM` over one sequence
+ * x [length, inputSize], from zero initial hidden and cell states, with PyTorch's gate order (i, f, g, o) in
+ * the 4·hiddenSize rows of the weights; h_t is written to row t of `out` (also when `reverse`).
+ */
+export interface LstmArgs {
+  /** The sequence [length, inputSize]. */
+  readonly x: Float32Array;
+  /** Element of `x` where row 0 starts; default 0. */
+  readonly xOffset?: number;
+  /** Elements between rows of `x`; default `inputSize`. */
+  readonly xStride?: number;
+  readonly length: number;
+  readonly inputSize: number;
+  /** H: the width of the hidden and cell states. */
+  readonly hiddenSize: number;
+  /** [4H, inputSize] (torch's `weight_ih_l0`, or `weight_ih_l0_reverse`). */
+  readonly weightIh: Float32Array;
+  /** [4H, H] (`weight_hh_l0`). */
+  readonly weightHh: Float32Array;
+  /** [4H] (`bias_ih_l0`), or null. */
+  readonly biasIh: Float32Array | null;
+  /** [4H] (`bias_hh_l0`), or null. */
+  readonly biasHh: Float32Array | null;
+  /** Run from the last step to the first (the backward direction of a bidirectional LSTM). */
+  readonly reverse: boolean;
+  /** Receives h_t in row t: `out[outOffset + t * outStride + j]`, j < H; nothing else is written. */
+  readonly out: Float32Array;
+  /** Element of `out` where row 0 starts; default 0. */
+  readonly outOffset?: number;
+  /** Elements between rows of `out`; default H. */
+  readonly outStride?: number;
+}
+
 /** The relative-position terms of disentangled attention. */
 export interface RelativeTerms {
   /**
@@ -281,6 +315,8 @@ export interface Backend {
   addGatheredScores(args: GatheredScoresArgs): void;
   /** Same-padded 1-D convolution over the sequence (v2's conv branch). */
   conv1d(args: Conv1dArgs): void;
+  /** One direction of an LSTM layer over one sequence (GLiNER's BiLSTM). */
+  lstm(args: LstmArgs): void;
   /** Disentangled self-attention of every sequence and head; returns the context [batch, length, heads · headSize]. */
   attention(args: AttentionArgs): Float32Array;
   /** Stops worker threads and frees memory, for backends that hold them (see `WasmBackend.dispose`). */

@@ -1,10 +1,10 @@
 // The WebAssembly emitter, the generated modules and the heap allocator, below the Backend interface.
 import { describe, expect, it } from 'vitest';
-import { ByteWriter } from '../../src/tensor/wasm/encoding.js';
-import { FunctionBuilder, I32 } from '../../src/tensor/wasm/function-builder.js';
-import { WasmHeap } from '../../src/tensor/wasm/heap.js';
-import { ModuleBuilder } from '../../src/tensor/wasm/module-builder.js';
-import { moduleBytes } from '../../src/tensor/wasm/runtime.js';
+import { ByteWriter } from '../../src/tensor/wasm/emit/encoding.js';
+import { FunctionBuilder, I32 } from '../../src/tensor/wasm/emit/function-builder.js';
+import { WasmHeap } from '../../src/tensor/wasm/host/heap.js';
+import { ModuleBuilder } from '../../src/tensor/wasm/emit/module-builder.js';
+import { moduleBytes } from '../../src/tensor/wasm/host/runtime.js';
 import { jsBackend } from '../../src/tensor/js/backend.js';
 import { createWasmBackend, relaxedSimdSupported, wasmSimdSupported } from '../../src/tensor/wasm/backend.js';
 

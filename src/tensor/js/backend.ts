@@ -10,6 +10,7 @@ import { add, scaleRows } from './elementwise.js';
 import { addGatheredScores, embeddingGather } from './gather.js';
 import { layerNorm } from './layer-norm.js';
 import { gemm, packB } from './matmul.js';
+import { lstm } from './lstm.js';
 import { maskedSoftmax } from './softmax.js';
 
 /** The plain TypeScript kernels: the reference and the fallback of every other backend. */
@@ -25,5 +26,6 @@ export const jsBackend: Backend = {
   embeddingGather,
   addGatheredScores,
   conv1d,
+  lstm,
   attention,
 };

@@ -3,6 +3,11 @@
  * toolchain), packed weights resident in one wasm memory, relaxed-SIMD FMA where the engine has it.
  * Kernels whose work is a single cheap pass over JS arrays (add, gathers, ...) stay in TypeScript, where
  * they need no copy.
+ *
+ * Layout of `wasm/`: `emit/` writes WebAssembly bytes (encoding, function and module builders, inline SIMD
+ * math); `kernels/` generates the modules (gemm, attention, norm); `host/` is the TypeScript that runs them
+ * (runtime, heap, packed weights, feature detection, and one adapter per module: host/gemm.ts calls
+ * kernels/gemm.ts); `threads/` the worker pool; `layout.ts` the constants both sides share (panel width, ...).
  */
 import { InputError } from '../../errors.js';
 import type { Backend } from '../backend.js';
@@ -12,15 +17,16 @@ import { conv1d } from '../js/conv1d.js';
 import { add, scaleRows } from '../js/elementwise.js';
 import { addGatheredScores, embeddingGather } from '../js/gather.js';
 import { layerNorm } from '../js/layer-norm.js';
+import { lstm } from '../js/lstm.js';
 import { gemm } from '../js/matmul.js';
 import { maskedSoftmax } from '../js/softmax.js';
-import { wasmAttention } from './attention.js';
-import { relaxedSimdSupported, wasmSimdSupported } from './detect.js';
-import { wasmGemm } from './gemm.js';
-import { WasmHeapExhaustedError } from './heap.js';
-import { wasmActivate, wasmLayerNorm } from './norm.js';
-import { packOnHeap, packResident } from './packed.js';
-import { createRuntime, type KernelTimer } from './runtime.js';
+import { wasmAttention } from './host/attention.js';
+import { relaxedSimdSupported, wasmSimdSupported } from './host/detect.js';
+import { wasmGemm } from './host/gemm.js';
+import { WasmHeapExhaustedError } from './host/heap.js';
+import { wasmActivate, wasmLayerNorm } from './host/norm.js';
+import { packOnHeap, packResident } from './host/packed.js';
+import { createRuntime, type KernelTimer } from './host/runtime.js';
 import type { ThreadPool } from './threads/pool.js';
 import { threadsSupported } from './threads/spawn.js';
 
@@ -134,6 +140,7 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     embeddingGather,
     addGatheredScores,
     conv1d,
+    lstm,
     attention: orJs((args) => wasmAttention(rt, args), attention),
     get numThreads() {
       return pool === null || pool.disposed ? 1 : pool.size;

@@ -3,7 +3,7 @@
  * synchronous: the calling thread publishes a task, works on it too, and returns when every item is
  * done, so kernels keep their synchronous contract and calls can never interleave.
  */
-import type { WasmHeap } from '../heap.js';
+import type { WasmHeap } from '../host/heap.js';
 import * as P from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 import { workerSource } from './worker-source.js';

@@ -4,17 +4,15 @@
  * Every module stays under 4 KB (checked by the tests): Chromium refuses synchronous compilation of
  * larger modules on the main thread, and these are compiled synchronously when a backend is created.
  */
-import { attentionModule } from './attention-module.js';
-import { gemmModule } from './gemm-module.js';
-import { WasmHeap } from './heap.js';
-import type { PackedMatrix } from '../backend.js';
+import { attentionModule } from '../kernels/attention.js';
+import { gemmModule } from '../kernels/gemm.js';
+import { MAX_PAGES, WasmHeap } from './heap.js';
+import type { PackedMatrix } from '../../backend.js';
 import type { WasmPackedMatrix } from './packed.js';
-import type { MemoryImport } from './module-builder.js';
-import { normModule } from './norm-module.js';
-import { ThreadPool } from './threads/pool.js';
-
-/** The K block of the gemm: 256 rows × 8 columns of B (8 KiB) stay in L1 while row tiles pass. */
-export const KC = 256;
+import type { MemoryImport } from '../emit/module-builder.js';
+import { normModule } from '../kernels/norm.js';
+import { KC, PANEL, TILE_ROWS } from '../layout.js';
+import { ThreadPool } from '../threads/pool.js';
 
 /** The kernel exports; pointers and strides in bytes. */
 export interface WasmRuntime {
@@ -33,17 +31,17 @@ export interface WasmRuntime {
   scale(p: number, vecs: number, s: number): void;
   layerNorm(x: number, rows: number, cols: number, gamma: number, beta: number, eps: number, out: number): void;
   gelu(p: number, vecs: number): void;
-  /** One (sequence, head) of disentangled attention; see attention-module.ts for the argument block. */
+  /** One (sequence, head) of disentangled attention; see kernels/attention.ts for the argument block (ATT). */
   attentionTask(item: number, thread: number, args: number): void;
 }
 
 /** The memory import of modules that threads share: a shared memory needs a declared maximum. */
-const SHARED_MEMORY: MemoryImport = { initial: 1, maximum: 65536, shared: true };
+const SHARED_MEMORY: MemoryImport = { initial: 1, maximum: MAX_PAGES, shared: true };
 
 /** Every module's bytes, for size checks and async compilation. */
 export function moduleBytes(relaxedSimd: boolean, shared = false): Array<Uint8Array<ArrayBuffer>> {
   const memory = shared ? SHARED_MEMORY : undefined;
-  return [gemmModule({ mr: 4, nr: 8, kc: KC, fma: relaxedSimd }, memory), attentionModule(memory), normModule(memory)];
+  return [gemmModule({ mr: TILE_ROWS, nr: PANEL, kc: KC, fma: relaxedSimd }, memory), attentionModule(memory), normModule(memory)];
 }
 
 /** Receives the duration of every kernel call, for profiling. */

@@ -5,8 +5,8 @@
  * K is split into blocks of `kc` so the panel slice being swept stays in L1 while every row tile of A
  * passes over it.
  */
-import { FunctionBuilder, I32, V128, type Local } from './function-builder.js';
-import { ModuleBuilder, type MemoryImport } from './module-builder.js';
+import { FunctionBuilder, I32, V128, type Local } from '../emit/function-builder.js';
+import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
 
 /** Shape of the generated kernel. */
 export interface GemmOptions {

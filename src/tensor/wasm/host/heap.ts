@@ -16,7 +16,7 @@ const PAGE = 65536;
 /** Every block starts on a cache line, which also satisfies v128 alignment. */
 const ALIGN = 64;
 /** 4 GiB: the wasm32 limit. Declaring a maximum reserves nothing until pages are grown. */
-const MAX_PAGES = 65536;
+export const MAX_PAGES = 65536;
 
 export class WasmHeap {
   readonly memory: WebAssembly.Memory;

@@ -1,9 +1,9 @@
 /**
- * Row-wise and element-wise kernels of a transformer block: LayerNorm and GELU. Pointers in bytes.
+ * The norm module: row-wise and element-wise kernels of a transformer block, LayerNorm and GELU. Pointers in bytes.
  */
-import { F32, F64, FunctionBuilder, I32, type Local } from './function-builder.js';
-import { ModuleBuilder, type MemoryImport } from './module-builder.js';
-import { emitGeluF64, v128Locals } from './simd-math.js';
+import { F32, F64, FunctionBuilder, I32, type Local } from '../emit/function-builder.js';
+import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
+import { emitGeluF64, v128Locals } from '../emit/simd-math.js';
 
 /** Pushes the four lanes of f32x4 local `v` summed in float64. */
 function hsumF64(f: FunctionBuilder, v: Local): void {

@@ -1,11 +1,12 @@
 /**
- * Disentangled attention in wasm memory: q, k, v and the gather indices are copied in once per call; each
+ * Disentangled attention in wasm memory, calling kernels/attention.ts: q, k, v and the gather indices are copied in once per call; each
  * (sequence, head) then runs entirely in wasm (`attentionTask`: packing Kᵀ and V, the three score
  * products, both gathers, the softmax and the product with V) on per-thread scratch, spread over the
  * worker threads when there are any; only the context is copied out.
  */
-import type { AttentionArgs } from '../backend.js';
-import { ATT, PANEL } from './attention-module.js';
+import type { AttentionArgs } from '../../backend.js';
+import { ATT } from '../kernels/attention.js';
+import { PANEL } from '../layout.js';
 import { locateB } from './gemm.js';
 import { ScratchLayout } from './heap.js';
 import { copyRowsOut } from './packed.js';

@@ -1,6 +1,6 @@
-/** The wasm backend's LayerNorm and GELU: copy in, run the SIMD kernel, copy out. */
-import type { ActivateArgs, LayerNormArgs } from '../backend.js';
-import { activate as jsActivate } from '../js/activations.js';
+/** The wasm backend's LayerNorm and GELU, calling kernels/norm.ts: copy in, run the SIMD kernel, copy out. */
+import type { ActivateArgs, LayerNormArgs } from '../../backend.js';
+import { activate as jsActivate } from '../../js/activations.js';
 import { ScratchLayout } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
 

@@ -2,8 +2,8 @@
  * Feature detection by validating tiny modules: nothing is compiled or instantiated, so it is cheap and
  * has no side effects.
  */
-import { FunctionBuilder, V128 } from './function-builder.js';
-import { ModuleBuilder } from './module-builder.js';
+import { FunctionBuilder, V128 } from '../emit/function-builder.js';
+import { ModuleBuilder } from '../emit/module-builder.js';
 
 function validates(body: (f: FunctionBuilder) => void): boolean {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return false;

@@ -1,13 +1,11 @@
 /**
- * The attention helpers: panel packing of K and V slices, the c2p/p2c gathers, masked softmax and
+ * The attention module: panel packing of K and V slices, the c2p/p2c gathers, masked softmax and
  * scaling. Pointers and strides are in bytes; every function works in place on wasm memory.
  */
-import { F32, FunctionBuilder, I32, type Local } from './function-builder.js';
-import { ModuleBuilder, type MemoryImport } from './module-builder.js';
-import { emitExp, ExpConstants, v128Locals } from './simd-math.js';
-
-/** Panel width of every packed matrix in the wasm backend (the gemm tile width). */
-export const PANEL = 8;
+import { F32, FunctionBuilder, I32, type Local } from '../emit/function-builder.js';
+import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
+import { emitExp, ExpConstants, v128Locals } from '../emit/simd-math.js';
+import { PANEL } from '../layout.js';
 
 /** Pushes min(PANEL, n - col0): the real columns of the panel starting at col0. */
 function panelCols(f: FunctionBuilder, n: Local, col0: Local): void {
@@ -21,7 +19,7 @@ const LO = lanes(0, 4, 1, 5), HI = lanes(2, 6, 3, 7), LO64 = lanes(0, 1, 4, 5), 
 /**
  * packT(src, rs, n, k, dst): panels of B[kk, col] = src[col · rs + kk], i.e. B = Sᵀ for S [n, k] with row
  * stride rs. Columns past n are zero. Whole panels move 4 × 4 blocks through registers (a SIMD
- * transpose); the ragged last panel and the k mod 4 tail go one float at a time.
+ * transpose, PANEL / 4 blocks across a panel); the ragged last panel and the k mod 4 tail go one float at a time.
  */
 function packT(): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32]);
@@ -51,7 +49,7 @@ function packT(): FunctionBuilder {
       for (let c = 0; c < PANEL; c++) f.get(src).get(col0).i32(c).add().get(rs).mul().add().set(rowPtr[c]);
       f.get(dst).set(d);
       f.forLt(o, () => f.i32(0), k4, 4, () => {
-        for (let half = 0; half < 2; half++) {
+        for (let half = 0; half < PANEL / 4; half++) {
           for (let c = 0; c < 4; c++) f.get(rowPtr[4 * half + c]).get(o).i32(4).mul().add().v128Load().set(r[c]);
           f.get(r[0]).get(r[1]).shuffle(LO).set(t[0]).get(r[0]).get(r[1]).shuffle(HI).set(t[1]);
           f.get(r[2]).get(r[3]).shuffle(LO).set(t[2]).get(r[2]).get(r[3]).shuffle(HI).set(t[3]);
@@ -83,7 +81,7 @@ function packN(): FunctionBuilder {
     panelCols(f, n, col0);
     f.tee(cols).i32(PANEL).eq().if(() => {
       f.forLt(kk, () => f.i32(0), k, 1, () => {
-        f.get(d).get(s).v128Load().v128Store().get(d).get(s).v128Load(16).v128Store(16);
+        for (let v = 0; v < PANEL / 4; v++) f.get(d).get(s).v128Load(16 * v).v128Store(16 * v);
         f.get(s).get(rs).add().set(s).get(d).i32(PANEL * 4).add().set(d);
       });
     }, () => {

@@ -2,14 +2,11 @@
  * Packed B matrices of the wasm backend: panels of {@link PANEL} columns, normally resident in wasm memory
  * for the life of the model (packed once at load, read by every call without a copy).
  */
-import type { PackArgs } from '../backend.js';
-import { heapPanels, type PanelMatrix } from '../panel-matrix.js';
-import { PANEL } from './attention-module.js';
+import type { PackArgs } from '../../backend.js';
+import { heapPanels, type PanelMatrix } from '../../panel-matrix.js';
+import { CHUNK_FLOATS, PANEL } from '../layout.js';
 import { WasmHeapExhaustedError } from './heap.js';
 import type { WasmRuntime } from './runtime.js';
-
-/** Floats moved per chunk when packing a large matrix through scratch memory (16 MiB). */
-const CHUNK_FLOATS = 1 << 22;
 
 /** Frees the wasm memory of matrices that were dropped without `dispose()`. */
 const finalizer = typeof FinalizationRegistry === 'function'

@@ -1,10 +1,10 @@
 /**
- * The wasm backend's gemm: copies A (and C when accumulating) into scratch memory, runs the SIMD kernel
+ * The wasm backend's gemm, calling kernels/gemm.ts: copies A (and C when accumulating) into scratch memory, runs the SIMD kernel
  * against B resident in wasm memory, copies C out.
  */
-import type { GemmArgs, PackedMatrix } from '../backend.js';
-import { panelsOf, repack } from '../panel-matrix.js';
-import { PANEL } from './attention-module.js';
+import type { GemmArgs, PackedMatrix } from '../../backend.js';
+import { panelsOf, repack } from '../../panel-matrix.js';
+import { CHUNK_FLOATS, PANEL } from '../layout.js';
 import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
 import { copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
 import type { WasmRuntime } from './runtime.js';
@@ -43,9 +43,6 @@ export function locateB(rt: WasmRuntime, packed: PackedMatrix): BSource {
 
 /** Multiply-adds below which a product stays on one thread (waking workers costs more). */
 const PARALLEL_MIN = 1 << 18;
-
-/** Floats of C (plus B when it is copied in) per column chunk: bounds the scratch memory of huge products. */
-const CHUNK_FLOATS = 1 << 22;
 
 /**
  * C[m, n] = A[m, :] · B (+ bias) (+ C when accumulate), with the reference gemm's arguments. Wide products
