@@ -5,13 +5,14 @@ import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.j
 import type { Backend } from '../tensor/backend.js';
 import { defaultBackend, withBackend } from '../tensor/default-backend.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { AttentionInput, RelativeContext } from './attention.js';
+import type { AttentionInput } from './attention.js';
 import { COMPUTE_OPTION_KEYS, type ComputeOptions } from './backend-options.js';
 import { buildModel, loadModel, type WeightsInput } from './build.js';
 import type { DebertaConfig } from './config.js';
 import { DebertaEmbeddings } from './embeddings.js';
 import { DebertaEncoder } from './encoder.js';
 import { prepareInputs, type BatchInputs, type ModelInputs } from './inputs.js';
+import type { RelativeContext } from './relative-projections.js';
 import type { Weights } from './weights.js';
 
 /** Options of `forward`. */

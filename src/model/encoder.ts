@@ -1,10 +1,11 @@
 import type { Backend } from '../tensor/backend.js';
-import type { AttentionInput, RelativeContext } from './attention.js';
+import type { AttentionInput } from './attention.js';
 import type { DebertaConfig } from './config.js';
 import { ConvLayer } from './conv-layer.js';
 import { DebertaLayer } from './layer.js';
 import { LayerNorm } from './layer-norm.js';
-import { buildRelativePosition, relativeIndex } from './relative-position.js';
+import { relativePositions, tableSpan } from './relative-position.js';
+import { RelativeProjections, type RelativeContext } from './relative-projections.js';
 import type { Weights } from './weights.js';
 
 /**
@@ -16,6 +17,8 @@ export class DebertaEncoder {
   readonly conv: ConvLayer | null;
   /** The relative-embedding table as attention uses it (normalised once at load): [2·span, hidden]. */
   readonly relEmbeddings: Float32Array | null;
+  /** The table's projections through every layer, and their packs per sequence length. */
+  readonly relative: RelativeProjections | null;
 
   constructor(backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     this.layers = [];
@@ -27,48 +30,27 @@ export class DebertaEncoder {
       this.relEmbeddings = config.normRelEbd
         ? new LayerNorm(backend, w.scope('LayerNorm'), config.hiddenSize, config.layerNormEps).forward(table, new Float32Array(table.length))
         : table;
-      // The relative rows' projections depend on weights only: compute them at load, not in the first call.
-      for (const layer of this.layers) layer.attention.relative?.prime(this.relEmbeddings);
+      this.relative = new RelativeProjections(backend, config, this.relEmbeddings, this.layers.map((l) => l.attention.projections));
     } else {
       this.relEmbeddings = null;
+      this.relative = null;
     }
   }
 
   /** Frees packed weights. */
   dispose(): void {
+    this.relative?.dispose();
     for (const layer of this.layers) layer.dispose();
   }
 
   /** Relative positions [L, L] as HF builds them (log-bucketed for v2 when `position_buckets` > 0). */
   relativePositions(length: number): Int32Array {
-    const { modelType, positionBuckets, maxRelativePositions } = this.config;
-    return modelType === 'deberta'
-      ? buildRelativePosition(length, length, 0, 0)
-      : buildRelativePosition(length, length, positionBuckets, maxRelativePositions);
+    return relativePositions(this.config, length);
   }
-
-  /** Relative contexts of recent sequence lengths: they depend on the length only. */
-  private readonly contexts = new Map<number, RelativeContext>();
 
   /** The relative context every layer shares for sequences of this length, or null without relative attention. */
   relativeContext(length: number): RelativeContext | null {
-    if (this.relEmbeddings === null) return null;
-    let ctx = this.contexts.get(length);
-    if (ctx === undefined) {
-      ctx = this.buildRelativeContext(length, this.relEmbeddings);
-      if (this.contexts.size >= 8) this.contexts.delete(this.contexts.keys().next().value!);
-      this.contexts.set(length, ctx);
-    }
-    return ctx;
-  }
-
-  private buildRelativeContext(length: number, table: Float32Array): RelativeContext {
-    const { modelType, maxRelativePositions } = this.config;
-    // v1 uses the middle 2·span rows of its [2·maxrel] table; v2 the first 2·span.
-    const span = modelType === 'deberta' ? Math.min(length, maxRelativePositions) : tableSpan(this.config);
-    const index = relativeIndex(this.relativePositions(length), length, span);
-    const tableStart = modelType === 'deberta' ? maxRelativePositions - span : 0;
-    return { index, table, rowStart: tableStart + index.rowLo };
+    return this.relative && this.relative.context(length);
   }
 
   /**
@@ -79,7 +61,7 @@ export class DebertaEncoder {
     const outputs: Float32Array[] = [];
     let h = embeddings;
     for (let i = 0; i < this.layers.length; i++) {
-      let out = this.layers[i].forward(h, h, input, rel);
+      let out = this.layers[i].forward(h, h, input, rel && rel.terms(i));
       if (i === 0 && this.conv !== null) out = this.conv.forward(h, out, input);
       outputs.push(out);
       h = out;
@@ -87,9 +69,3 @@ export class DebertaEncoder {
     return outputs;
   }
 }
-
-/** Relative span of the table: position_buckets when bucketing (v2), else max_relative_positions. */
-function tableSpan(config: DebertaConfig): number {
-  return config.modelType === 'deberta-v2' && config.positionBuckets > 0 ? config.positionBuckets : config.maxRelativePositions;
-}
-

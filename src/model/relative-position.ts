@@ -1,7 +1,9 @@
 /**
  * Relative positions as Hugging Face builds them: r(i, j) = i - j, optionally mapped to log buckets
- * (v2/v3), and the c2p/p2c gather indices derived from them.
+ * (v2/v3), the c2p/p2c gather indices derived from them, and the window of the relative-embedding table a
+ * sequence length reaches.
  */
+import type { DebertaConfig } from './config.js';
 
 /**
  * HF's `make_log_bucket_position` for one relative position, evaluated in float32 as torch does.
@@ -67,4 +69,43 @@ export function relativeIndex(relativePos: Int32Array, length: number, span: num
     p2c[t] -= lo;
   }
   return { c2p, p2c, rowLo: lo, rows: top - lo + 1 };
+}
+
+/**
+ * Half the rows of `rel_embeddings` ([2·span, hidden]): `position_buckets` when v2/v3 bucket positions, else
+ * `max_relative_positions` (HF's `pos_ebd_size` / v1's `max_relative_positions`).
+ */
+export function tableSpan(config: DebertaConfig): number {
+  return config.modelType === 'deberta-v2' && config.positionBuckets > 0 ? config.positionBuckets : config.maxRelativePositions;
+}
+
+/**
+ * relative_pos [L, L] for a self-attention of length L, as the model's HF class builds it: plain i - j in v1
+ * (which clamps later, through its span), log-bucketed in v2/v3 when `position_buckets` > 0.
+ */
+export function relativePositions(config: DebertaConfig, length: number): Int32Array {
+  return config.modelType === 'deberta'
+    ? buildRelativePosition(length, length, 0, 0)
+    : buildRelativePosition(length, length, config.positionBuckets, config.maxRelativePositions);
+}
+
+/** The rows of the relative-embedding table one sequence length reaches, and its gather indices into them. */
+export interface RelativeWindow {
+  /** c2p/p2c indices, relative to {@link rowStart}. */
+  index: RelativeIndex;
+  /** The table row that index 0 refers to. */
+  rowStart: number;
+}
+
+/**
+ * The window of a self-attention of length L. v1 attends over att_span = min(L, max_relative_positions) and
+ * reads the middle 2·att_span rows of its [2·max_relative_positions] table; v2/v3 always use the whole
+ * [2·span] table, from row 0. Either way only rows some (i, j) reaches are kept.
+ */
+export function relativeWindow(config: DebertaConfig, length: number): RelativeWindow {
+  const v1 = config.modelType === 'deberta';
+  const span = v1 ? Math.min(length, config.maxRelativePositions) : tableSpan(config);
+  const index = relativeIndex(relativePositions(config, length), length, span);
+  const tableStart = v1 ? config.maxRelativePositions - span : 0;
+  return { index, rowStart: tableStart + index.rowLo };
 }

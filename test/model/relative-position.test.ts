@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRelativePosition, logBucket } from '../../src/index.js';
-import { relativeIndex } from '../../src/model/relative-position.js';
+import { parseConfig } from '../../src/index.js';
+import { relativeIndex, relativeWindow, tableSpan } from '../../src/model/relative-position.js';
 import { FIXTURES, readJsonFile } from '../helpers/fixtures.js';
 import { join } from 'node:path';
 
@@ -52,5 +53,28 @@ describe('relative positions and gather indices', () => {
     expect(idx.rows).toBe(4);
     expect(idx.c2p[4]).toBe(0); // r(0, 4) = -4 -> clamp(-2) = 0
     expect(idx.c2p[20]).toBe(3); // r(4, 0) = 4 -> clamp(6) = 3
+  });
+});
+
+describe('table windows', () => {
+  const sizes = { hidden_size: 8, num_attention_heads: 2, num_hidden_layers: 1, intermediate_size: 8, vocab_size: 10, relative_attention: true };
+
+  it('v1 reads the middle 2·min(L, max_relative_positions) rows of its [2·max_relative_positions] table', () => {
+    const config = parseConfig({ model_type: 'deberta', ...sizes, max_relative_positions: 6 });
+    expect(tableSpan(config)).toBe(6);
+    // L = 3: att_span 3, rows 3..8 of 12; r in [-2, 2] reaches rows 4..8.
+    const short = relativeWindow(config, 3);
+    expect([short.rowStart, short.index.rows]).toEqual([4, 5]);
+    // L = 10: att_span 6, the whole table; r in [-9, 9] clamps into it.
+    const long = relativeWindow(config, 10);
+    expect([long.rowStart, long.index.rows]).toEqual([0, 12]);
+  });
+
+  it('v2/v3 use the [2·position_buckets] table from row 0', () => {
+    const config = parseConfig({ model_type: 'deberta-v2', ...sizes, position_buckets: 4, max_relative_positions: 16 });
+    expect(tableSpan(config)).toBe(4);
+    const w = relativeWindow(config, 2); // r in [-1, 1]: rows 3..5 of 8
+    expect([w.rowStart, w.index.rows]).toEqual([3, 3]);
+    expect(tableSpan(parseConfig({ model_type: 'deberta-v2', ...sizes, max_relative_positions: 16 }))).toBe(16);
   });
 });

@@ -33,7 +33,8 @@ export function enhancedMaskDecoder(model: DebertaModel, run: BackboneResult): F
   for (let b = 0; b < batch; b++) {
     model.backend.add({ a: h, aOffset: b * length * H, b: z, out: q, outOffset: b * length * H, length: length * H }); // sequence b + z
   }
-  const last = model.encoder.layers[model.encoder.layers.length - 1];
-  for (let step = 0; step < 2; step++) q = last.forward(h, q, attention, rel);
+  const n = model.encoder.layers.length - 1;
+  const last = model.encoder.layers[n];
+  for (let step = 0; step < 2; step++) q = last.forward(h, q, attention, rel && rel.terms(n));
   return q;
 }
