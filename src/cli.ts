@@ -17,6 +17,7 @@ const SUGGESTED: Record<string, { model: string; args: string }> = {
   'zero-shot-classification': { model: 'MoritzLaurer/DeBERTa-v3-base-mnli-fever-anli', args: '--labels "politics, sports" "The match ended in a draw."' },
   'token-classification': { model: 'path/to/a-deberta-ner-checkpoint', args: '"Angela Merkel visited Paris."' },
   'question-answering': { model: 'deepset/deberta-v3-base-squad2', args: '--question "Where is the Eiffel Tower?" "The Eiffel Tower is in Paris."' },
+  gliner: { model: 'urchade/gliner_multi-v2.1', args: '--labels "person, organization" "Marie Curie worked at the Sorbonne."' },
 };
 
 /** `e.g. npx deberta <task> --model <id> <input>`, for the task as the user spelled it. */
@@ -80,6 +81,13 @@ Prints hidden states (or pooled sentence vectors).
   --pooling none|mean|cls  (default mean)
   --normalize              L2-normalise the vectors
 Default model: the tiny random-weight example in examples/ (only in a git checkout).`,
+  gliner: `deberta gliner --model <gliner checkpoint> --labels <a,b,...> [options] <text>...
+Finds entities of any types with a GLiNER model (span or token-level, DeBERTa backbone).
+  --labels <a,b,...>   entity types (required)
+  --threshold <x>      keep spans with probability above x, in (0, 1) (default 0.5)
+  --nested             allow entities inside entities (GLiNER's flat_ner=False)
+  --multi-label        allow one span to carry several labels
+  --window             cover texts longer than the model's max_len with overlapping windows`,
 };
 
 function usage(): string {
@@ -135,7 +143,7 @@ async function main(argv: string[]): Promise<number> {
       function: { type: 'string' }, labels: { type: 'string' }, template: { type: 'string' }, 'multi-label': { type: 'boolean' },
       aggregation: { type: 'string' }, 'ignore-labels': { type: 'string' }, question: { type: 'string' },
       'max-answer-len': { type: 'string' }, 'handle-impossible': { type: 'boolean' }, pooling: { type: 'string' },
-      normalize: { type: 'boolean' },
+      normalize: { type: 'boolean' }, threshold: { type: 'string' }, nested: { type: 'boolean' }, window: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -213,6 +221,16 @@ async function main(argv: string[]): Promise<number> {
       result = t.toArray();
       break;
     }
+    case 'gliner': {
+      const labels = list(values.labels);
+      if (!labels || labels.length === 0) throw new UsageError('gliner needs --labels "person, organization"');
+      const raw = values.threshold;
+      const threshold = raw === undefined ? undefined : Number(raw);
+      if (threshold !== undefined && !(raw!.trim() !== '' && threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be a number in (0, 1), got "${raw}"`);
+      const gliner = await pipeline('gliner', model, options);
+      result = await gliner(texts, labels, { threshold, flatNer: !values.nested, multiLabel: values['multi-label'] ?? false, window: values.window ?? false, batchSize });
+      break;
+    }
   }
   process.stdout.write((values.json ? JSON.stringify(result) : render(canonical, texts, result)) + '\n');
   return 0;
@@ -241,6 +259,10 @@ function render(task: string, texts: string[], result: unknown): string {
       const ents = r as Array<{ entityGroup?: string; entity?: string; score: number; word: string; start: number; end: number }>;
       if (ents.length === 0) lines.push('  (no entities)');
       for (const e of ents) lines.push(`  ${fmt(e.score)}  ${e.entityGroup ?? e.entity}  ${JSON.stringify(e.word)} [${e.start}, ${e.end})`);
+    } else if (task === 'gliner') {
+      const ents = r as Array<{ label: string; score: number; text: string; start: number; end: number }>;
+      if (ents.length === 0) lines.push('  (no entities)');
+      for (const e of ents) lines.push(`  ${fmt(e.score)}  ${e.label}  ${JSON.stringify(e.text)} [${e.start}, ${e.end})`);
     } else if (task === 'question-answering') {
       const answers: Array<{ score: number; answer: string; start: number; end: number }> = Array.isArray(r) ? r : [r];
       for (const a of answers) lines.push(`  ${fmt(a.score)}  ${JSON.stringify(a.answer)} [${a.start}, ${a.end})`);

@@ -20,6 +20,7 @@ export type {
   EmbeddingGatherArgs,
   GatheredScoresArgs,
   Conv1dArgs,
+  LstmArgs,
 } from './tensor/backend.js';
 export { jsBackend } from './tensor/js/backend.js';
 export { defaultBackend, setDefaultBackend, defaultNumThreads, kernels, setBackend, withBackend } from './tensor/default-backend.js';
@@ -89,3 +90,7 @@ export {
   MAX_SEQUENCE_LENGTH,
   MAX_PADDING_TOKENS,
 } from './tokenizers/index.js';
+export { GlinerModel, type GlinerEntity, type GlinerOutput } from './gliner/gliner-model.js';
+export type { GlinerConfig, GlinerSpanMode } from './gliner/config.js';
+export type { GlinerLoadOptions, PredictEntitiesOptions } from './gliner/options.js';
+export { splitWords as glinerSplitWords, type Word as GlinerWord } from './gliner/words.js';

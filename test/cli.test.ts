@@ -41,7 +41,7 @@ describe('deberta CLI', () => {
   });
 
   it('--help for every task exits 0', () => {
-    for (const task of ['fill-mask', 'text-classification', 'zero-shot-classification', 'token-classification', 'question-answering', 'feature-extraction']) {
+    for (const task of ['fill-mask', 'text-classification', 'zero-shot-classification', 'token-classification', 'question-answering', 'feature-extraction', 'gliner']) {
       const r = run(task, '--help');
       expect(r.code, task).toBe(0);
       expect(r.stdout, task).toContain(`deberta ${task}`);

@@ -1,4 +1,6 @@
 import { InputError } from '../errors.js';
+import { GlinerModel, type GlinerEntity } from '../gliner/gliner-model.js';
+import type { PredictEntitiesOptions } from '../gliner/options.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import type { FileSource } from '../io/file-source.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS, type LoadOptions } from '../io/load-options.js';
@@ -30,6 +32,7 @@ export const TASKS = [
   'ner',
   'question-answering',
   'feature-extraction',
+  'gliner',
 ] as const;
 /** One of {@link TASKS}. */
 export type Task = (typeof TASKS)[number];
@@ -105,6 +108,12 @@ export interface FeatureExtractionPipeline extends Loaded<DebertaModel> {
   (texts: string | string[], options?: FeatureExtractionOptions): Promise<Tensor>;
 }
 
+/** `gliner(text, labels, options)` -> entities (GLiNER's `predict_entities`); a list of texts gives one list per text. */
+export interface GlinerPipeline extends Loaded<GlinerModel> {
+  (text: string, labels: string | readonly string[], options?: PredictEntitiesOptions): Promise<GlinerEntity[]>;
+  (texts: readonly string[], labels: string | readonly string[], options?: PredictEntitiesOptions): Promise<GlinerEntity[][]>;
+}
+
 /** The pipeline type of each task. */
 export interface PipelineByTask {
   'fill-mask': FillMaskPipeline;
@@ -115,6 +124,7 @@ export interface PipelineByTask {
   ner: TokenClassificationPipeline;
   'question-answering': QuestionAnsweringPipeline;
   'feature-extraction': FeatureExtractionPipeline;
+  gliner: GlinerPipeline;
 }
 
 function attach<F extends object, M extends { dispose(): void }>(fn: F, task: Task, model: M, tokenizer: DebertaTokenizer): F & Loaded<M> {
@@ -148,6 +158,13 @@ export async function pipeline<T extends Task>(task: T, source: string | URL | F
   intOption(o.modelMaxLength, 'modelMaxLength', 'pipeline');
   const compute = pick<ComputeOptions>(o, COMPUTE_OPTION_KEYS);
   checkBackendRequest(compute);
+  if (task === 'gliner') {
+    // A GLiNER repository has gliner_config.json, not config.json, and its own tokenizer rules.
+    const model = await GlinerModel.fromPretrained(source, o);
+    const fn = (input: string | readonly string[], labels: string | readonly string[], po?: PredictEntitiesOptions) =>
+      typeof input === 'string' ? model.predictEntities(input, labels, po) : model.predictEntities(input, labels, po);
+    return attach(fn, task, model, model.tokenizer) as PipelineByTask[T];
+  }
   // The model's build path (model/build.ts), with the tokenizer loading alongside the checkpoint.
   const [ckpt, tokenizer] = await Promise.all([
     loadCheckpoint(source, pick<LoadOptions>(o, LOAD_OPTION_KEYS)),
