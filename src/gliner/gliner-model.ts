@@ -18,6 +18,7 @@ import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 import { BiLstm } from './bilstm.js';
 import { checkGlinerSettings, parseGlinerConfig, type GlinerConfig } from './config.js';
 import { greedySearch, spanCandidatesAbove, tokenCandidatesAbove, type WordSpan } from './decode.js';
+import { planBatches } from '../pipelines/batching.js';
 import { checkLabels, checkPredictOptions, GLINER_LOAD_OPTION_KEYS, type GlinerLoadOptions, type PredictEntitiesOptions, type ResolvedPredictOptions } from './options.js';
 import { buildInput, dedupeLabels, type GlinerInput } from './processor.js';
 import { loadGlinerTokenizer, readBackboneConfig, readGlinerConfigJson, readGlinerWeights } from './source.js';
@@ -194,7 +195,7 @@ export class GlinerModel {
     if (all.length === 0) throw new InputError('GlinerModel.forward: the text has no words (empty or whitespace only)');
     if (all.length > this.config.maxLen) console.warn(truncationWarning('', all.length, this.config.maxLen));
     const words = all.slice(0, this.config.maxLen);
-    const [r] = this.run([this.input(words, all.length, this.labels(labels, 'GlinerModel.forward'))], 1);
+    const [r] = this.run([this.input(words, all.length, this.labels(labels, 'GlinerModel.forward'))], 1, Number.MAX_SAFE_INTEGER, 'GlinerModel.forward');
     const W = words.length;
     const C = r.input.labels.length;
     const shape = this.spanHead !== null ? [1, W, this.config.maxWidth, C] : [1, W, C, 3];
@@ -249,7 +250,7 @@ export class GlinerModel {
 
   /** The candidates of each input above the threshold (the model's batches, then GLiNER's decoder before its greedy selection). */
   private candidates(inputs: readonly GlinerInput[], o: ResolvedPredictOptions): WordSpan[][] {
-    const results = this.run(inputs, o.batchSize);
+    const results = this.run(inputs, o.batchSize, o.maxTokensPerBatch, 'GlinerModel.predictEntities');
     return results.map(({ input, logits }) => {
       const W = input.words.length;
       const C = input.labels.length;
@@ -265,10 +266,14 @@ export class GlinerModel {
     return buildInput(this.tokenizer, words, numWords, labels, this.config.entToken, this.config.sepToken);
   }
 
-  /** Runs the inputs through the model in padded batches of `batchSize`. */
-  private run(inputs: readonly GlinerInput[], batchSize: number): TextLogits[] {
-    const out: TextLogits[] = [];
-    for (let i = 0; i < inputs.length; i += batchSize) out.push(...this.runBatch(inputs.slice(i, i + batchSize)));
+  /**
+   * Runs the inputs through the model in padded batches grouped by token length (at most `batchSize` inputs
+   * and `maxTokens` padded tokens each), returning the results in input order.
+   */
+  private run(inputs: readonly GlinerInput[], batchSize: number, maxTokens: number, where: string): TextLogits[] {
+    const out = new Array<TextLogits>(inputs.length);
+    const plan = planBatches(inputs.map((x) => x.inputIds.length), { batchSize, maxTokens, where });
+    for (const group of plan) this.runBatch(group.map((i) => inputs[i])).forEach((r, b) => (out[group[b]] = r));
     return out;
   }
 

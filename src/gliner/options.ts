@@ -2,6 +2,7 @@
 import { InputError } from '../errors.js';
 import type { ComputeOptions } from '../model/backend-options.js';
 import { COMPUTE_OPTION_KEYS } from '../model/backend-options.js';
+import { DEFAULT_MAX_TOKENS_PER_BATCH } from '../pipelines/batching.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
 import { TOKENIZER_LOAD_OPTION_KEYS, type TokenizerLoadOptions } from '../tokenizers/auto.js';
 
@@ -19,8 +20,10 @@ export interface PredictEntitiesOptions {
   flatNer?: boolean;
   /** The same span may carry several labels (default false). */
   multiLabel?: boolean;
-  /** Texts per backbone batch (default 8). */
+  /** Most texts (or windows) per backbone batch (default 8); they are sorted by token length first. */
   batchSize?: number;
+  /** Most padded tokens (texts x the longest of them) per backbone batch; default 16384. */
+  maxTokensPerBatch?: number;
   /**
    * Texts longer than the model's `max_len` words: false (default, as GLiNER) drops the words past it with a
    * warning; true runs overlapping windows of `max_len` words and merges their entities.
@@ -29,7 +32,7 @@ export interface PredictEntitiesOptions {
 }
 
 /** Every {@link PredictEntitiesOptions} key. */
-export const PREDICT_OPTION_KEYS: OptionKeys<PredictEntitiesOptions> = { threshold: true, flatNer: true, multiLabel: true, batchSize: true, window: true };
+export const PREDICT_OPTION_KEYS: OptionKeys<PredictEntitiesOptions> = { threshold: true, flatNer: true, multiLabel: true, batchSize: true, maxTokensPerBatch: true, window: true };
 
 /** The checked options, defaults applied. */
 export type ResolvedPredictOptions = Required<PredictEntitiesOptions>;
@@ -38,7 +41,7 @@ export type ResolvedPredictOptions = Required<PredictEntitiesOptions>;
  * Checks the options of a prediction call.
  *
  * @throws {InputError} naming the option: unknown key, threshold outside (0, 1), a non-boolean flag, a
- *   batch size that is not a positive integer
+ *   batch size or token budget that is not a positive integer
  */
 export function checkPredictOptions(options: PredictEntitiesOptions | undefined, where: string): ResolvedPredictOptions {
   const o = checkOptions(options, PREDICT_OPTION_KEYS, where);
@@ -54,7 +57,11 @@ export function checkPredictOptions(options: PredictEntitiesOptions | undefined,
   if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
     throw new InputError(`${where}: batchSize must be a positive integer, got ${describe(batchSize)}`);
   }
-  return { threshold, flatNer: o.flatNer ?? true, multiLabel: o.multiLabel ?? false, batchSize, window: o.window ?? false };
+  const maxTokensPerBatch: unknown = o.maxTokensPerBatch ?? DEFAULT_MAX_TOKENS_PER_BATCH;
+  if (typeof maxTokensPerBatch !== 'number' || !Number.isInteger(maxTokensPerBatch) || maxTokensPerBatch < 1) {
+    throw new InputError(`${where}: maxTokensPerBatch must be a positive integer, got ${describe(maxTokensPerBatch)}`);
+  }
+  return { threshold, flatNer: o.flatNer ?? true, multiLabel: o.multiLabel ?? false, batchSize, maxTokensPerBatch, window: o.window ?? false };
 }
 
 /**

@@ -1,24 +1,22 @@
 import { InputError } from '../errors.js';
 import type { DebertaConfig } from '../model/config.js';
 import { describe, type OptionKeys } from '../options.js';
+import { DEFAULT_MAX_TOKENS_PER_BATCH } from './batching.js';
 import type { BatchEncoding, DebertaTokenizer, TokenizerCallOptions } from '../tokenizers/tokenizer.js';
 
 /** Options every pipeline call accepts. */
 export interface BatchOptions {
-  /** Sequences per forward pass (padded together); default 8. */
+  /** Most sequences per forward pass (inputs are sorted by token length, then padded together); default 8. */
   batchSize?: number;
+  /**
+   * Most padded tokens per forward pass (sequences x the longest of them); default
+   * {@link DEFAULT_MAX_TOKENS_PER_BATCH} (16384). A single sequence longer than this is an {@link InputError}.
+   */
+  maxTokensPerBatch?: number;
 }
 
 /** Every {@link BatchOptions} key, merged into each call's key list. */
-export const BATCH_OPTION_KEYS: OptionKeys<BatchOptions> = { batchSize: true };
-
-/** Splits `items` into consecutive groups of at most `size`. */
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  if (!Number.isInteger(size) || size < 1) throw new InputError(`batchSize must be a positive integer, got ${describe(size)}`);
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
+export const BATCH_OPTION_KEYS: OptionKeys<BatchOptions> = { batchSize: true, maxTokensPerBatch: true };
 
 /**
  * An integer option, `undefined` when absent. Checked before any default or `Math.min` is applied, because
@@ -53,6 +51,29 @@ export function choiceOption<T extends string | boolean>(value: unknown, name: s
 /** `batchSize`, checked, with the default of 8. */
 export function batchSizeOf(options: BatchOptions, where: string): number {
   return intOption(options.batchSize, 'batchSize', where) ?? 8;
+}
+
+/** `batchSize` and `maxTokensPerBatch`, checked, with their defaults, as {@link planBatches} takes them. */
+export function batchPlanOf(options: BatchOptions, where: string): { batchSize: number; maxTokens: number; where: string } {
+  const batchSize = batchSizeOf(options, where);
+  const maxTokens = intOption(options.maxTokensPerBatch, 'maxTokensPerBatch', where) ?? DEFAULT_MAX_TOKENS_PER_BATCH;
+  return { batchSize, maxTokens, where };
+}
+
+/**
+ * Token length of each text (or pair) as {@link encodeBatch} would encode it, special tokens included, to plan
+ * batches by length. The texts are tokenized again per batch, which costs far less than a forward and keeps
+ * each batch's encoding exactly what tokenizing it alone gives.
+ */
+export function tokenLengths(
+  tokenizer: DebertaTokenizer,
+  config: DebertaConfig,
+  texts: string[],
+  pairs: string[] | null,
+  truncation: TokenizerCallOptions['truncation'],
+): number[] {
+  if (texts.length === 0) return [];
+  return encodeBatch(tokenizer, config, texts, pairs, truncation, { padding: false }).inputIds.map((ids) => ids.length);
 }
 
 /** The longest sequence both the tokenizer and the model accept. */

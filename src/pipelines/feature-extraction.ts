@@ -2,7 +2,8 @@ import { InputError } from '../errors.js';
 import type { DebertaModel } from '../model/deberta-model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkOptions, mergeKeys, type OptionKeys } from '../options.js';
-import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, choiceOption, chunks, encodeBatch, requireString, type BatchOptions } from './common.js';
+import { BATCH_OPTION_KEYS, batchPlanOf, boolOption, choiceOption, encodeBatch, requireString, type BatchOptions } from './common.js';
+import { planBatches } from './batching.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
 /** Options of a feature-extraction call. */
@@ -37,41 +38,49 @@ export async function extractFeatures(
   const pooling = choiceOption(o.pooling, 'pooling', ['none', 'mean', 'cls'] as const, WHERE) ?? 'none';
   const normalize = boolOption(o.normalize, 'normalize', WHERE) ?? false;
   const truncation = boolOption(o.truncation, 'truncation', WHERE) ?? true;
-  const batchSize = batchSizeOf(o, WHERE);
+  const plan = batchPlanOf(o, WHERE);
   if (texts.length === 0) throw new InputError(`${WHERE} needs at least one text`);
   texts.forEach((t, i) => requireString(t, `${WHERE}: input ${i}`));
   const H = model.config.hiddenSize;
   const enc = encodeBatch(tokenizer, model.config, texts, null, truncation);
   const seq = Math.max(...enc.inputIds.map((r) => r.length));
-  const hidden = new Float32Array(texts.length * seq * H);
-  let b0 = 0;
-  // Forward in groups, each padded to the overall length so rows line up in one tensor.
-  for (const group of chunks(enc.inputIds.map((_, i) => i), batchSize)) {
-    const out = await model.forward({
-      inputIds: group.map((i) => enc.inputIds[i]),
-      attentionMask: group.map((i) => enc.attentionMask[i]),
-    });
-    hidden.set(out.lastHiddenState.data, b0 * seq * H);
-    b0 += group.length;
-  }
   let features: Tensor;
   if (pooling === 'none') {
+    // The output keeps the model's values at padded positions (as transformers), which depend on the padded
+    // length, so every row is forwarded at the longest text's length and there is nothing to sort by.
+    const hidden = new Float32Array(texts.length * seq * H);
+    for (const group of planBatches(texts.map(() => seq), plan)) {
+      const out = await model.forward({
+        inputIds: group.map((i) => enc.inputIds[i]),
+        attentionMask: group.map((i) => enc.attentionMask[i]),
+      });
+      group.forEach((i, b) => hidden.set(out.lastHiddenState.data.subarray(b * seq * H, (b + 1) * seq * H), i * seq * H));
+    }
     features = new Tensor(hidden, [texts.length, seq, H]);
   } else {
+    // Pooling reads real tokens only, so each group is padded to its own longest text, shortest texts together.
     const pooled = new Float32Array(texts.length * H);
-    for (let b = 0; b < texts.length; b++) {
-      if (pooling === 'cls') {
-        const first = Math.max(0, enc.attentionMask[b].indexOf(1)); // [CLS], also under left padding
-        pooled.set(hidden.subarray((b * seq + first) * H, (b * seq + first + 1) * H), b * H);
-        continue;
-      }
-      let count = 0;
-      for (let t = 0; t < seq; t++) {
-        if (enc.attentionMask[b][t] !== 1) continue;
-        count++;
-        for (let j = 0; j < H; j++) pooled[b * H + j] += hidden[(b * seq + t) * H + j];
-      }
-      for (let j = 0; j < H; j++) pooled[b * H + j] /= count;
+    const lengths = enc.attentionMask.map((m) => m.reduce((n, x) => n + x, 0));
+    for (const group of planBatches(lengths, plan)) {
+      const genc = encodeBatch(tokenizer, model.config, group.map((i) => texts[i]), null, truncation);
+      const out = await model.forward(genc);
+      const L = genc.inputIds[0].length;
+      const hidden = out.lastHiddenState.data;
+      group.forEach((i, b) => {
+        const mask = genc.attentionMask[b];
+        if (pooling === 'cls') {
+          const first = Math.max(0, mask.indexOf(1)); // [CLS], also under left padding
+          pooled.set(hidden.subarray((b * L + first) * H, (b * L + first + 1) * H), i * H);
+          return;
+        }
+        let count = 0;
+        for (let t = 0; t < L; t++) {
+          if (mask[t] !== 1) continue;
+          count++;
+          for (let j = 0; j < H; j++) pooled[i * H + j] += hidden[(b * L + t) * H + j];
+        }
+        for (let j = 0; j < H; j++) pooled[i * H + j] /= count;
+      });
     }
     features = new Tensor(pooled, [texts.length, H]);
   }

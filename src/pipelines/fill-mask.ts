@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import type { DebertaForMaskedLM } from '../model/heads/masked-lm.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
-import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, choiceOption, chunks, encodeBatch, intOption, requireString, sequenceLimit, type BatchOptions } from './common.js';
+import { BATCH_OPTION_KEYS, batchPlanOf, boolOption, choiceOption, encodeBatch, intOption, requireString, sequenceLimit, tokenLengths, type BatchOptions } from './common.js';
+import { planBatches } from './batching.js';
 import { softmax, topK } from './scores.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
@@ -104,7 +105,7 @@ export async function fillMask(
   const k = intOption(o.topK, 'topK', 'fill-mask') ?? 5;
   const decoder = choiceOption(o.decoder, 'decoder', ['standard', 'emd'] as const, 'fill-mask');
   const truncation = boolOption(o.truncation, 'truncation', 'fill-mask') ?? true;
-  const batchSize = batchSizeOf(o, 'fill-mask');
+  const plan = batchPlanOf(o, 'fill-mask');
   const targetIds = o.targets === undefined ? null : resolveTargets(tokenizer, o.targets);
   // transformers caps topK at the number of targets, but with the whole vocabulary torch.topk fails.
   if (targetIds === null && k > V) throw new InputError(`fill-mask: topK ${k} is larger than the vocabulary (${V} tokens)`);
@@ -113,16 +114,17 @@ export async function fillMask(
   // The model has more rows than the tokenizer has ids (v3: 128,100 vs 128,001); transformers spells the
   // extra ones [UNK].
   const spelled = (id: number) => (id < tokenizer.fullVocabSize ? id : tokenizer.unkTokenId);
-  const results: FillMaskOutput[] = [];
-  let first = 0; // index of the group's first text in `texts`
-  for (const group of chunks(texts, batchSize)) {
-    group.forEach((t, i) => requireString(t, `fill-mask: input ${first + i}`));
+  texts.forEach((t, i) => requireString(t, `fill-mask: input ${i}`));
+  const results: FillMaskOutput[] = new Array<FillMaskOutput>(texts.length);
+  const lengths = tokenLengths(tokenizer, model.config, texts, null, truncation);
+  for (const indices of planBatches(lengths, plan)) {
+    const group = indices.map((i) => texts[i]);
     const enc = encodeBatch(tokenizer, model.config, group, null, truncation);
     const positions: Array<[number, number]> = [];
     const masksPerText = enc.inputIds.map((ids, b) => {
       const at = ids.flatMap((id, t) => (id === maskId && enc.attentionMask[b][t] === 1 ? [t] : []));
       const length = enc.attentionMask[b].reduce((n, m) => n + m, 0);
-      if (truncation && length >= limit) checkTruncatedMasks(tokenizer, group[b], first + b, at.length, limit);
+      if (truncation && length >= limit) checkTruncatedMasks(tokenizer, group[b], indices[b], at.length, limit);
       if (at.length === 0) throw new InputError(`No mask_token (${tokenizer.maskToken}) found on the input: ${JSON.stringify(group[b])}`);
       for (const t of at) positions.push([b, t]);
       return at;
@@ -150,9 +152,8 @@ export async function fillMask(
           };
         });
       });
-      results.push(perMask.length === 1 ? perMask[0] : perMask);
+      results[indices[b]] = perMask.length === 1 ? perMask[0] : perMask;
     });
-    first += group.length;
   }
   return results;
 }

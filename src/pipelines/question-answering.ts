@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import type { DebertaForQuestionAnswering } from '../model/heads/classification.js';
 import { checkOptions, mergeKeys, type OptionKeys } from '../options.js';
-import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, chunks, intOption, sequenceLimit, requireString, type BatchOptions } from './common.js';
+import { BATCH_OPTION_KEYS, batchPlanOf, boolOption, intOption, sequenceLimit, requireString, type BatchOptions } from './common.js';
+import { planBatches } from './batching.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
 /** A question about a context. */
@@ -83,10 +84,14 @@ export async function answerQuestions(
   const maxQuestionLen = intOption(o.maxQuestionLen, 'maxQuestionLen', WHERE) ?? 64;
   const handleImpossibleAnswer = boolOption(o.handleImpossibleAnswer, 'handleImpossibleAnswer', WHERE) ?? false;
   const alignToWords = boolOption(o.alignToWords, 'alignToWords', WHERE) ?? true;
-  const batchSize = batchSizeOf(o, WHERE);
+  const plan = batchPlanOf(o, WHERE);
   const cls = tokenizer.clsTokenId;
   const sep = tokenizer.sepTokenId;
-  const results: Answer[][] = [];
+  // Every window of every input is a row, so the windows of all inputs are batched together by length.
+  interface Row { input: number; start: number; count: number; ids: number[]; types: number[] }
+  const rows: Row[] = [];
+  const prepared: Array<{ context: string; qIds: number[]; c: Piece; starts: Uint8Array; rows: readonly [number, number] }> = [];
+  // A for-of over entries(), not map: map skips the holes of a sparse array, which must fail as missing inputs.
   for (const [i, input] of inputs.entries()) {
     const question = requireString(input?.question, `${WHERE}: input ${i}.question`);
     const context = requireString(input?.context, `${WHERE}: input ${i}.context`);
@@ -102,44 +107,54 @@ export async function answerQuestions(
       throw new InputError(`${WHERE}: docStride ${stride} must be smaller than the context window (${windowLen} tokens = maxSeqLen - question - 3)`);
     }
     // Window w covers context tokens [w·(windowLen - stride), +windowLen), as the Rust tokenizer's overflow does.
-    const windows: number[] = [];
+    const first = rows.length;
     for (let start = 0; ; start += windowLen - stride) {
-      windows.push(start);
+      const ctx = c.ids.slice(start, start + windowLen);
+      rows.push({ input: i, start, count: ctx.length, ids: [cls, ...qIds, sep, ...ctx, sep], types: [0, ...qIds.map(() => 0), 0, ...ctx.map(() => 1), 1] });
       if (start + windowLen >= c.ids.length) break;
     }
+    prepared.push({ context, qIds, c, starts, rows: [first, rows.length] });
+  }
+  // Each row's logits, unpadded: positions past a row's length are never allowed, so they cannot change a score.
+  const logits: Array<{ start: Float32Array; end: Float32Array }> = new Array(rows.length);
+  const lengths = rows.map((r) => r.ids.length);
+  const name = (j: number) => `window ${j - prepared[rows[j].input].rows[0]} of input ${rows[j].input}`;
+  for (const group of planBatches(lengths, { ...plan, name })) {
+    const L = Math.max(...group.map((j) => lengths[j]));
+    const pad = tokenizer.padTokenId;
+    const batch = group.map((j) => rows[j]);
+    const out = await model.forward({
+      inputIds: batch.map((r) => [...r.ids, ...Array<number>(L - r.ids.length).fill(pad)]),
+      attentionMask: batch.map((r) => [...r.ids.map(() => 1), ...Array(L - r.ids.length).fill(0)]),
+      tokenTypeIds: batch.map((r) => [...r.types, ...Array(L - r.types.length).fill(0)]),
+    });
+    group.forEach((j, b) => {
+      logits[j] = { start: out.startLogits.data.slice(b * L, b * L + lengths[j]), end: out.endLogits.data.slice(b * L, b * L + lengths[j]) };
+    });
+  }
+  const results: Answer[][] = [];
+  for (const { context, qIds, c, starts, rows: [from0, to0] } of prepared) {
     const answers: Answer[] = [];
     let minNull = Infinity;
-    for (const group of chunks(windows, batchSize)) {
-      const rows = group.map((start) => {
-        const ctx = c.ids.slice(start, start + windowLen);
-        return { start, count: ctx.length, ids: [cls, ...qIds, sep, ...ctx, sep], types: [0, ...qIds.map(() => 0), 0, ...ctx.map(() => 1), 1] };
-      });
-      const L = Math.max(...rows.map((r) => r.ids.length));
-      const pad = tokenizer.padTokenId;
-      const out = await model.forward({
-        inputIds: rows.map((r) => [...r.ids, ...Array<number>(L - r.ids.length).fill(pad)]),
-        attentionMask: rows.map((r) => [...r.ids.map(() => 1), ...Array(L - r.ids.length).fill(0)]),
-        tokenTypeIds: rows.map((r) => [...r.types, ...Array(L - r.types.length).fill(0)]),
-      });
-      rows.forEach((r, b) => {
-        const first = qIds.length + 2; // position of the window's first context token
-        const allowed = (t: number) => t === 0 || (t >= first && t < first + r.count);
-        const start = probabilities(out.startLogits.data.subarray(b * L, (b + 1) * L), allowed);
-        const end = probabilities(out.endLogits.data.subarray(b * L, (b + 1) * L), allowed);
-        minNull = Math.min(minNull, start[0] * end[0]);
-        start[0] = end[0] = 0;
-        for (const [s, e, score] of bestSpans(start, end, topK, maxAnswerLen, allowed)) {
-          let cs = r.start + s - first;
-          let ce = r.start + e - first;
-          if (alignToWords) {
-            while (cs > 0 && !starts[cs]) cs--;
-            while (ce + 1 < c.ids.length && !starts[ce + 1]) ce++;
-          }
-          const from = c.starts[cs];
-          const to = c.ends[ce];
-          answers.push({ score, start: from, end: to, answer: context.slice(from, to) });
+    for (let j = from0; j < to0; j++) {
+      const r = rows[j];
+      const first = qIds.length + 2; // position of the window's first context token
+      const allowed = (t: number) => t === 0 || (t >= first && t < first + r.count);
+      const start = probabilities(logits[j].start, allowed);
+      const end = probabilities(logits[j].end, allowed);
+      minNull = Math.min(minNull, start[0] * end[0]);
+      start[0] = end[0] = 0;
+      for (const [s, e, score] of bestSpans(start, end, topK, maxAnswerLen, allowed)) {
+        let cs = r.start + s - first;
+        let ce = r.start + e - first;
+        if (alignToWords) {
+          while (cs > 0 && !starts[cs]) cs--;
+          while (ce + 1 < c.ids.length && !starts[ce + 1]) ce++;
         }
-      });
+        const from = c.starts[cs];
+        const to = c.ends[ce];
+        answers.push({ score, start: from, end: to, answer: context.slice(from, to) });
+      }
     }
     if (handleImpossibleAnswer) answers.push({ score: minNull, start: 0, end: 0, answer: '' });
     results.push(answers.sort((a, b) => b.score - a.score).slice(0, topK));

@@ -1,7 +1,8 @@
 import { InputError } from '../errors.js';
 import type { DebertaForSequenceClassification } from '../model/heads/classification.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
-import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, choiceOption, chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
+import { BATCH_OPTION_KEYS, batchPlanOf, boolOption, choiceOption, encodeBatch, labelOf, requireString, tokenLengths, type BatchOptions } from './common.js';
+import { planBatches } from './batching.js';
 import { sigmoid, softmax } from './scores.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
@@ -55,38 +56,38 @@ export async function classifyText(
   }
   const returnAllScores = boolOption(o.returnAllScores, 'returnAllScores', WHERE) ?? false;
   const truncation = choiceOption(o.truncation, 'truncation', [true, false, 'only_first', 'only_second', 'longest_first'] as const, WHERE) ?? true;
-  const batchSize = batchSizeOf(o, WHERE);
+  const plan = batchPlanOf(o, WHERE);
   const list = Array.isArray(input) ? input : [input];
   if (list.length === 0) throw new InputError(`${WHERE} needs at least one input`);
-  const results: TextClassificationResult[] = [];
-  let first = 0;
-  for (const group of chunks(list, batchSize)) {
-    const at = first;
-    first += group.length;
-    const texts = group.map((x, i) => (typeof x === 'string' ? x : requireString(x?.text, `${WHERE}: input ${at + i}.text`)));
-    const pairOf = (x: TextClassificationInput, i: number) =>
-      typeof x === 'string' || x.textPair === undefined ? null : requireString(x.textPair, `${WHERE}: input ${at + i}.textPair`);
-    const hasPairs = group.some((x, i) => pairOf(x, i) !== null);
-    // A batch mixing single texts and pairs is split so each goes through the tokenizer the way it would alone.
-    const pairs = hasPairs ? group.map(pairOf) : null;
-    if (pairs && pairs.some((p) => p === null)) {
-      for (const one of group) results.push(...((await classifyText(model, tokenizer, [one], { ...o, batchSize: 1 })) as TextClassificationResult[]));
-      continue;
-    }
-    const enc = encodeBatch(tokenizer, model.config, texts, pairs as string[] | null, truncation);
-    const { logits } = await model.forward(enc);
-    const n = model.config.numLabels;
-    for (let b = 0; b < group.length; b++) {
-      const row = logits.data.subarray(b * n, (b + 1) * n);
-      const scores = fn === 'softmax' ? softmax(row) : fn === 'sigmoid' ? sigmoid(row) : Float64Array.from(row);
-      const all = Array.from(scores, (score, i) => ({ label: labelOf(model.config, i), score }));
-      // An explicit topK wins over the deprecated returnAllScores, as in transformers.
-      if (legacy && returnAllScores) results.push(all);
-      else if (legacy) results.push(all.reduce((best, x) => (x.score > best.score ? x : best)));
-      else {
-        const sorted = all.slice().sort((a, b2) => b2.score - a.score);
-        results.push(o.topK === null ? sorted : sorted.slice(0, o.topK));
-      }
+  const texts = list.map((x, i) => (typeof x === 'string' ? x : requireString(x?.text, `${WHERE}: input ${i}.text`)));
+  const pairs = list.map((x, i) =>
+    typeof x === 'string' || x.textPair === undefined ? null : requireString(x.textPair, `${WHERE}: input ${i}.textPair`),
+  );
+  const results = new Array<TextClassificationResult>(list.length);
+  const n = model.config.numLabels;
+  // Single texts and pairs are batched apart, so each goes through the tokenizer the way it would alone.
+  const kinds = [list.flatMap((_, i) => (pairs[i] === null ? [i] : [])), list.flatMap((_, i) => (pairs[i] === null ? [] : [i]))];
+  for (const [kind, members] of kinds.entries()) {
+    if (members.length === 0) continue;
+    const textsOf = (ix: number[]) => ix.map((i) => texts[i]);
+    const pairsOf = (ix: number[]) => (kind === 0 ? null : ix.map((i) => pairs[i] as string));
+    const lengths = tokenLengths(tokenizer, model.config, textsOf(members), pairsOf(members), truncation);
+    for (const group of planBatches(lengths, { ...plan, name: (j) => `input ${members[j]}` })) {
+      const indices = group.map((j) => members[j]);
+      const enc = encodeBatch(tokenizer, model.config, textsOf(indices), pairsOf(indices), truncation);
+      const { logits } = await model.forward(enc);
+      indices.forEach((i, b) => {
+        const row = logits.data.subarray(b * n, (b + 1) * n);
+        const scores = fn === 'softmax' ? softmax(row) : fn === 'sigmoid' ? sigmoid(row) : Float64Array.from(row);
+        const all = Array.from(scores, (score, c) => ({ label: labelOf(model.config, c), score }));
+        // An explicit topK wins over the deprecated returnAllScores, as in transformers.
+        if (legacy && returnAllScores) results[i] = all;
+        else if (legacy) results[i] = all.reduce((best, x) => (x.score > best.score ? x : best));
+        else {
+          const sorted = all.slice().sort((a, b2) => b2.score - a.score);
+          results[i] = o.topK === null ? sorted : sorted.slice(0, o.topK);
+        }
+      });
     }
   }
   if (!Array.isArray(input)) return typeof input === 'string' && legacy ? ([results[0]] as TextClassificationResult) : results[0];

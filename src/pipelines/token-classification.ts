@@ -2,7 +2,8 @@ import { InputError } from '../errors.js';
 import type { DebertaConfig } from '../model/config.js';
 import type { DebertaForTokenClassification } from '../model/heads/classification.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
-import { BATCH_OPTION_KEYS, batchSizeOf, choiceOption, chunks, encodeBatch, labelOf, requireString, type BatchOptions } from './common.js';
+import { BATCH_OPTION_KEYS, batchPlanOf, choiceOption, encodeBatch, labelOf, requireString, tokenLengths, type BatchOptions } from './common.js';
+import { planBatches } from './batching.js';
 import { softmax } from './scores.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
@@ -103,11 +104,12 @@ export async function classifyTokens(
     throw new InputError(`${WHERE}: ignoreLabels must be a list of label strings, got ${describe(o.ignoreLabels)}`);
   }
   const ignore = o.ignoreLabels ?? ['O'];
-  const batchSize = batchSizeOf(o, WHERE);
+  const plan = batchPlanOf(o, WHERE);
   const join = (tokens: string[]) => tokensToString(tokenizer, tokens);
-  const out: TokenEntity[][] = [];
-  for (const group of chunks(texts, batchSize)) {
-    group.forEach((t, i) => requireString(t, `${WHERE}: input ${out.length + i}`));
+  texts.forEach((t, i) => requireString(t, `${WHERE}: input ${i}`));
+  const out = new Array<TokenEntity[]>(texts.length);
+  for (const indices of planBatches(tokenLengths(tokenizer, model.config, texts, null, true), plan)) {
+    const group = indices.map((i) => texts[i]);
     const enc = encodeBatch(tokenizer, model.config, group, null, true, { returnOffsets: true, returnSpecialTokensMask: true });
     const { logits } = await model.forward(enc);
     const n = model.config.numLabels;
@@ -151,7 +153,7 @@ export async function classifyTokens(
       } else {
         result = groupEntities(entities, join).filter((e) => !ignore.includes(e.entityGroup!));
       }
-      out.push(result);
+      out[indices[b]] = result;
     });
   }
   return out;

@@ -2,7 +2,8 @@ import { ConfigError, InputError } from '../errors.js';
 import type { DebertaConfig } from '../model/config.js';
 import type { DebertaForSequenceClassification } from '../model/heads/classification.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
-import { BATCH_OPTION_KEYS, batchSizeOf, boolOption, chunks, encodeBatch, requireString, type BatchOptions } from './common.js';
+import { BATCH_OPTION_KEYS, batchPlanOf, boolOption, encodeBatch, requireString, tokenLengths, type BatchOptions } from './common.js';
+import { planBatches } from './batching.js';
 import { argsortDescending } from './scores.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
@@ -155,7 +156,7 @@ export async function zeroShot(
     throw new InputError(`zero-shot-classification: hypothesisTemplate must be a string, got ${describe(template)}`);
   }
   const multiLabel = boolOption(o.multiLabel, 'multiLabel', 'zero-shot-classification') ?? false;
-  const batchSize = batchSizeOf(o, 'zero-shot-classification');
+  const plan = { ...batchPlanOf(o, 'zero-shot-classification'), name: (i: number) => `the pair of sequence ${Math.floor(i / names.length)} and label ${i % names.length}` };
   const names = candidateLabels(labels);
   if (sequences.length === 0) {
     throw new InputError('zero-shot-classification: no sequence given; you must include at least one label and at least one sequence');
@@ -176,12 +177,11 @@ export async function zeroShot(
   const pairs = sequences.flatMap((s) => hypotheses.map((h) => [s, h] as const));
   const n = model.config.numLabels;
   const logits = new Float32Array(pairs.length * n);
-  let at = 0;
-  for (const group of chunks(pairs, batchSize)) {
-    const enc = encodeBatch(tokenizer, model.config, group.map((p) => p[0]), group.map((p) => p[1]), 'only_first');
+  const lengths = tokenLengths(tokenizer, model.config, pairs.map((p) => p[0]), pairs.map((p) => p[1]), 'only_first');
+  for (const indices of planBatches(lengths, plan)) {
+    const enc = encodeBatch(tokenizer, model.config, indices.map((i) => pairs[i][0]), indices.map((i) => pairs[i][1]), 'only_first');
     const out = await model.forward(enc);
-    logits.set(out.logits.data, at * n);
-    at += group.length;
+    indices.forEach((i, b) => logits.set(out.logits.data.subarray(b * n, (b + 1) * n), i * n));
   }
   const multi = multiLabel || names.length === 1;
   return sequences.map((sequence, s) => {

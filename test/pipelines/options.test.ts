@@ -81,23 +81,23 @@ describe('per-call options', () => {
   const qa = (o: object) => answerQuestions(noModel as unknown as DebertaForQuestionAnswering, tokenizer, [{ question: 'Who?', context: 'Me.' }], o);
 
   it('an unknown key names the call and lists its valid keys', async () => {
-    await rejects(() => fill('A [MASK].', { topk: 3 } as never), 'fill-mask: unknown option "topk" (did you mean "topK"?); valid options: batchSize, decoder, targets, topK, truncation');
+    await rejects(() => fill('A [MASK].', { topk: 3 } as never), 'fill-mask: unknown option "topk" (did you mean "topK"?); valid options: batchSize, decoder, maxTokensPerBatch, targets, topK, truncation');
     await rejects(
       () => clf('A text.', { top_k: 2 } as never),
-      'text-classification: unknown option "top_k" (did you mean "topK"?); valid options: batchSize, functionToApply, returnAllScores, topK, truncation',
+      'text-classification: unknown option "top_k" (did you mean "topK"?); valid options: batchSize, functionToApply, maxTokensPerBatch, returnAllScores, topK, truncation',
     );
     await rejects(
       () => zs('A text.', ['a'], { multi_label: true } as never),
-      'zero-shot-classification: unknown option "multi_label" (did you mean "multiLabel"?); valid options: batchSize, hypothesisTemplate, multiLabel',
+      'zero-shot-classification: unknown option "multi_label" (did you mean "multiLabel"?); valid options: batchSize, hypothesisTemplate, maxTokensPerBatch, multiLabel',
     );
-    await rejects(() => fe('A text.', { pool: 'mean' } as never), 'feature-extraction: unknown option "pool"; valid options: batchSize, normalize, pooling, truncation');
+    await rejects(() => fe('A text.', { pool: 'mean' } as never), 'feature-extraction: unknown option "pool"; valid options: batchSize, maxTokensPerBatch, normalize, pooling, truncation');
     await rejects(
       () => ner({ aggregation: 'simple' }),
-      'token-classification: unknown option "aggregation"; valid options: aggregationStrategy, batchSize, ignoreLabels',
+      'token-classification: unknown option "aggregation"; valid options: aggregationStrategy, batchSize, ignoreLabels, maxTokensPerBatch',
     );
     await rejects(
       () => qa({ maxAnswerLength: 5 }),
-      'question-answering: unknown option "maxAnswerLength"; valid options: alignToWords, batchSize, docStride, handleImpossibleAnswer, maxAnswerLen, maxQuestionLen, maxSeqLen, topK',
+      'question-answering: unknown option "maxAnswerLength"; valid options: alignToWords, batchSize, docStride, handleImpossibleAnswer, maxAnswerLen, maxQuestionLen, maxSeqLen, maxTokensPerBatch, topK',
     );
     await rejects(() => fill('A [MASK].', 5 as never), 'fill-mask: options must be an object, got 5');
   });
