@@ -46,6 +46,7 @@ const COMMON = `Common options:
   --hub-url <url>               Hub base URL (default https://huggingface.co)
   --semantics slow|fast         tokenizer behaviour where both spm.model and tokenizer.json exist
   --batch-size <n>              sequences per forward pass (default 8)
+  --max-tokens-per-batch <n>    padded tokens per forward pass (default 16384)
   --json                        print JSON instead of text
   -h, --help                    this help`;
 
@@ -138,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
     options: {
       model: { type: 'string' }, revision: { type: 'string' }, 'hub-url': { type: 'string' }, semantics: { type: 'string' },
-      'batch-size': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'batch-size': { type: 'string' }, 'max-tokens-per-batch': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'top-k': { type: 'string' }, targets: { type: 'string' }, decoder: { type: 'string' }, pair: { type: 'string' },
       function: { type: 'string' }, labels: { type: 'string' }, template: { type: 'string' }, 'multi-label': { type: 'boolean' },
       aggregation: { type: 'string' }, 'ignore-labels': { type: 'string' }, question: { type: 'string' },
@@ -173,13 +174,14 @@ async function main(argv: string[]): Promise<number> {
     onProgress: progressBar(),
   };
   const batchSize = positiveInt('batch-size', values['batch-size']);
+  const maxTokensPerBatch = positiveInt('max-tokens-per-batch', values['max-tokens-per-batch']);
   const topKRaw = values['top-k'];
   let result: unknown;
   switch (canonical as Task) {
     case 'fill-mask': {
       const fill = await pipeline('fill-mask', model, options);
       const decoder = values.decoder as 'emd' | 'standard' | undefined;
-      result = await fill(texts, { topK: positiveInt('top-k', topKRaw), targets: list(values.targets), decoder, batchSize });
+      result = await fill(texts, { topK: positiveInt('top-k', topKRaw), targets: list(values.targets), decoder, batchSize, maxTokensPerBatch });
       break;
     }
     case 'text-classification': {
@@ -187,20 +189,20 @@ async function main(argv: string[]): Promise<number> {
       const inputs = values.pair !== undefined ? texts.map((text) => ({ text, textPair: values.pair! })) : texts;
       const fn = values.function as 'softmax' | 'sigmoid' | 'none' | undefined;
       const topK = topKRaw === undefined ? 1 : topKRaw === 'all' ? null : positiveInt('top-k', topKRaw);
-      result = await clf(inputs, { topK, functionToApply: fn, batchSize });
+      result = await clf(inputs, { topK, functionToApply: fn, batchSize, maxTokensPerBatch });
       break;
     }
     case 'zero-shot-classification': {
       const labels = list(values.labels);
       if (!labels || labels.length === 0) throw new UsageError('zero-shot-classification needs --labels a,b,c');
       const zs = await pipeline('zero-shot-classification', model, options);
-      result = await zs(texts, labels, { hypothesisTemplate: values.template, multiLabel: values['multi-label'], batchSize });
+      result = await zs(texts, labels, { hypothesisTemplate: values.template, multiLabel: values['multi-label'], batchSize, maxTokensPerBatch });
       break;
     }
     case 'token-classification': {
       const ner = await pipeline('token-classification', model, options);
       const aggregationStrategy = (values.aggregation ?? 'simple') as 'none' | 'simple' | 'first' | 'average' | 'max';
-      result = await ner(texts, { aggregationStrategy, ignoreLabels: list(values['ignore-labels']), batchSize });
+      result = await ner(texts, { aggregationStrategy, ignoreLabels: list(values['ignore-labels']), batchSize, maxTokensPerBatch });
       break;
     }
     case 'question-answering': {
@@ -211,13 +213,14 @@ async function main(argv: string[]): Promise<number> {
         maxAnswerLen: positiveInt('max-answer-len', values['max-answer-len']),
         handleImpossibleAnswer: values['handle-impossible'],
         batchSize,
+        maxTokensPerBatch,
       });
       break;
     }
     case 'feature-extraction': {
       const fe = await pipeline('feature-extraction', model, options);
       const pooling = (values.pooling ?? 'mean') as 'none' | 'mean' | 'cls';
-      const t = await fe(texts, { pooling, normalize: values.normalize, batchSize });
+      const t = await fe(texts, { pooling, normalize: values.normalize, batchSize, maxTokensPerBatch });
       result = t.toArray();
       break;
     }
@@ -228,7 +231,7 @@ async function main(argv: string[]): Promise<number> {
       const threshold = raw === undefined ? undefined : Number(raw);
       if (threshold !== undefined && !(raw!.trim() !== '' && threshold > 0 && threshold < 1)) throw new UsageError(`--threshold must be a number in (0, 1), got "${raw}"`);
       const gliner = await pipeline('gliner', model, options);
-      result = await gliner(texts, labels, { threshold, flatNer: !values.nested, multiLabel: values['multi-label'] ?? false, window: values.window ?? false, batchSize });
+      result = await gliner(texts, labels, { threshold, flatNer: !values.nested, multiLabel: values['multi-label'] ?? false, window: values.window ?? false, batchSize, maxTokensPerBatch });
       break;
     }
   }

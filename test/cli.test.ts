@@ -55,6 +55,7 @@ describe('deberta CLI', () => {
     [['zero-shot-classification', '--model', NLI, 'text'], 'deberta: zero-shot-classification needs --labels'],
     [['question-answering', '--model', NLI, '--question', 'Who?', 'ctx'], 'deberta: ' + NLI + ' (DebertaForQuestionAnswering head): missing tensor "qa_outputs.weight"'],
     [['fill-mask', '--top-k', 'x', 'a [MASK]'], 'deberta: --top-k must be a positive integer'],
+    [['fill-mask', '--max-tokens-per-batch', '3', 'Paris is the [MASK] of France.'], 'maxTokensPerBatch 3 is smaller than'],
     [['fill-mask', '--model', '/nonexistent/folder', 'a [MASK]'], 'deberta: /nonexistent/folder'],
   ])('%j fails with exit code 1 and one line', (args, message) => {
     const r = run(...args);

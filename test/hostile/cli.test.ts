@@ -23,7 +23,7 @@ const VALID: Record<string, string[]> = {
 };
 
 const FLAGS: Record<string, string[]> = {
-  'fill-mask': ['--top-k', '--targets', '--decoder', '--batch-size', '--semantics', '--model', '--revision'],
+  'fill-mask': ['--top-k', '--targets', '--decoder', '--batch-size', '--max-tokens-per-batch', '--semantics', '--model', '--revision'],
   'text-classification': ['--top-k', '--pair', '--function', '--batch-size'],
   'zero-shot-classification': ['--labels', '--template', '--batch-size'],
   'token-classification': ['--aggregation', '--ignore-labels'],
