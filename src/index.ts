@@ -34,6 +34,7 @@ export {
   type WasmMemoryStats,
   type KernelTimer,
 } from './tensor/wasm/backend.js';
+export { usePrebuiltKernels, type PrebuiltKernels, type KernelModules } from './tensor/wasm/host/prebuilt.js';
 export type { ComputeOptions } from './model/backend-options.js';
 export { parseConfig, type DebertaConfig, type PosAttType } from './model/config.js';
 export { DebertaModel, type ForwardOptions, type ModelOutput, type WeightsInput } from './model/deberta-model.js';

@@ -9,6 +9,7 @@ import { describe } from '../options.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/backend.js';
 import { createWasmBackend, threadsSupported, wasmSimdSupported } from './wasm/backend.js';
+import { prebuiltKernels } from './wasm/host/prebuilt.js';
 
 /** The shared default, or null until something asks for it (creating it compiles modules, starts workers). */
 let shared: Backend | null = null;
@@ -38,7 +39,8 @@ const DEFAULT_MAX_THREADS = 4;
  * cross-origin isolated pages), else 1.
  */
 export function defaultNumThreads(): number {
-  if (!threadsSupported()) return 1;
+  // Prebuilt kernels mean an edge runtime (the `workerd` / `edge-light` entry): one thread, no workers.
+  if (prebuiltKernels() !== null || !threadsSupported()) return 1;
   const g = globalThis as {
     navigator?: { hardwareConcurrency?: number };
     process?: { getBuiltinModule?: (id: string) => { availableParallelism?: () => number } | undefined };
@@ -48,13 +50,32 @@ export function defaultNumThreads(): number {
 }
 
 function createDefault(): Backend {
-  if (!wasmSimdSupported()) return jsBackend;
-  try {
-    return createWasmBackend({ numThreads: defaultNumThreads() });
-  } catch {
-    // e.g. a Content-Security-Policy without 'wasm-unsafe-eval' forbids compiling modules
-    return jsBackend;
+  let reason: string;
+  if (!wasmSimdSupported()) {
+    reason = typeof WebAssembly === 'object' ? 'this engine has no WebAssembly SIMD' : 'this runtime has no WebAssembly';
+  } else {
+    try {
+      return createWasmBackend({ numThreads: defaultNumThreads() });
+    } catch (e) {
+      // e.g. a Content-Security-Policy without 'wasm-unsafe-eval', or an edge runtime, forbids compiling modules
+      reason = e instanceof Error ? e.message : String(e);
+    }
   }
+  fallbackNotice(reason);
+  return jsBackend;
+}
+
+/**
+ * Says once, on the console, that the default backend fell back to the TypeScript kernels, and why: they
+ * compute the same values, several times slower.
+ */
+function fallbackNotice(reason: string): void {
+  const g = globalThis as { console?: { warn?: (message: string) => void } };
+  g.console?.warn?.(
+    `deberta: using the TypeScript kernels (same results, several times slower): the WebAssembly kernels are unavailable (${reason}). ` +
+      "In Cloudflare Workers, Vercel Edge or Next.js middleware, bundle deberta's prebuilt .wasm kernels: import 'deberta' with the " +
+      "'workerd' or 'edge-light' export condition (wrangler and Next.js do); in a page with a Content-Security-Policy, allow 'wasm-unsafe-eval'.",
+  );
 }
 
 /** What a model asks for (its `numThreads` and `backend` options; see `ComputeOptions`). */

@@ -9,7 +9,8 @@ const TYPES: Record<string, string> = {
 
 /**
  * A static file server on 127.0.0.1 at a random port; `mounts` maps URL prefixes to folders, `pages` paths to
- * HTML. Pages under `/isolated/` are served cross-origin isolated (COOP + COEP), as threaded pages must be.
+ * HTML. Pages under `/isolated/` are served cross-origin isolated (COOP + COEP), as threaded pages must be; pages
+ * under `/csp/` with a strict Content-Security-Policy that does not allow compiling WebAssembly.
  */
 export async function startStaticServer(mounts: Record<string, string>, pages: Record<string, string> = {}): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -17,7 +18,9 @@ export async function startStaticServer(mounts: Record<string, string>, pages: R
     if (path in pages) {
       const isolation = path.startsWith('/isolated/')
         ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
-        : {};
+        : path.startsWith('/csp/')
+          ? { 'content-security-policy': "default-src 'self'; script-src 'self' 'unsafe-inline'" }
+          : {};
       res.writeHead(200, { 'content-type': 'text/html', ...isolation }).end(pages[path]);
       return;
     }

@@ -4,6 +4,7 @@
  */
 import { FunctionBuilder, V128 } from '../emit/function-builder.js';
 import { ModuleBuilder } from '../emit/module-builder.js';
+import { prebuiltKernels } from './prebuilt.js';
 
 function validates(body: (f: FunctionBuilder) => void): boolean {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return false;
@@ -21,10 +22,13 @@ function validates(body: (f: FunctionBuilder) => void): boolean {
 let simd: boolean | undefined;
 let relaxed: boolean | undefined;
 
-/** Whether the engine runs 128-bit WebAssembly SIMD (every current browser, Node >= 16.4). */
+/**
+ * Whether the engine runs 128-bit WebAssembly SIMD (every current browser, Node >= 16.4). Registered
+ * prebuilt kernels prove it: the engine compiled their SIMD modules.
+ */
 export function wasmSimdSupported(): boolean {
   simd ??= validates((f) => f.f32x4Const(1).f32x4Const(2).f32x4Add());
-  return simd;
+  return simd || prebuiltKernels() !== null;
 }
 
 /**

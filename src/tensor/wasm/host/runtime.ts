@@ -13,6 +13,7 @@ import type { MemoryImport } from '../emit/module-builder.js';
 import { normModule } from '../kernels/norm.js';
 import { KC, PANEL, TILE_ROWS } from '../layout.js';
 import { ThreadPool } from '../threads/pool.js';
+import { prebuiltModules } from './prebuilt.js';
 
 /** The kernel exports; pointers and strides in bytes. */
 export interface WasmRuntime {
@@ -48,15 +49,17 @@ export function moduleBytes(relaxedSimd: boolean, shared = false): Array<Uint8Ar
 export type KernelTimer = (kernel: string, ms: number) => void;
 
 /**
- * Instantiates the kernel modules (synchronously) over a fresh heap; `timer` sees every wasm call of
- * this thread. With `threads` > 1 the memory is shared and threads - 1 workers run the same modules.
+ * Instantiates the kernel modules (synchronously; the prebuilt ones when registered, see prebuilt.ts) over a
+ * fresh heap; `timer` sees every wasm call of this thread. With `threads` > 1 the memory is shared and threads - 1 workers run the same modules.
  */
 export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemoryBytes?: number, threads = 1): WasmRuntime {
   const shared = threads > 1;
   const heap = new WasmHeap(16, maxMemoryBytes, shared);
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
-  const modules = moduleBytes(relaxedSimd, shared).map((bytes) => new WebAssembly.Module(bytes));
+  // Prebuilt modules (registered by the edge entry, where compiling bytes is forbidden) are single-threaded.
+  const modules = (shared ? null : prebuiltModules(relaxedSimd))
+    ?? moduleBytes(relaxedSimd, shared).map((bytes) => new WebAssembly.Module(bytes));
   // In order: a module may import an earlier one's exports (the attention task calls the gemm).
   for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, { env: { ...imports.env, ...exports } }).exports);
   const task = (name: string) => exports[name] as (...a: number[]) => void;
