@@ -37,6 +37,36 @@ export function checkOptions<T>(options: T | undefined, keys: OptionKeys<T>, whe
   return options;
 }
 
+/**
+ * An integer option, `undefined` when absent. Checked before any default or `Math.min` is applied, because
+ * JavaScript would otherwise coerce `'3'` to 3 in one place and compare it as a string in another.
+ */
+export function intOption(value: unknown, name: string, where: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
+    throw new InputError(`${where}: ${name} must be ${what}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A boolean option, `undefined` when absent; `'false'` or `0` would otherwise flip the meaning silently. */
+export function boolOption(value: unknown, name: string, where: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'boolean') throw new InputError(`${where}: ${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
+/** An option with a fixed set of values, `undefined` when absent. */
+export function choiceOption<T extends string | boolean>(value: unknown, name: string, choices: readonly T[], where: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(choices as readonly unknown[]).includes(value)) {
+    const list = choices.map((c) => (typeof c === 'string' ? JSON.stringify(c) : String(c))).join(', ');
+    throw new InputError(`${where}: ${name} must be one of ${list}, got ${describe(value)}`);
+  }
+  return value as T;
+}
+
 /** A value as an error message shows it: `null`, `42`, `a string`, `an array`, ... */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

@@ -3,7 +3,7 @@ import { InputError } from '../errors.js';
 import type { ComputeOptions } from '../model/backend-options.js';
 import { COMPUTE_OPTION_KEYS } from '../model/backend-options.js';
 import { DEFAULT_MAX_TOKENS_PER_BATCH } from '../pipelines/batching.js';
-import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
+import { boolOption, checkOptions, describe, intOption, mergeKeys, type OptionKeys } from '../options.js';
 import { TOKENIZER_LOAD_OPTION_KEYS, type TokenizerLoadOptions } from '../tokenizers/auto.js';
 
 /** Options of {@link GlinerModel.fromPretrained}: where to load from, tokenizer semantics, how to compute. */
@@ -49,19 +49,10 @@ export function checkPredictOptions(options: PredictEntitiesOptions | undefined,
   if (typeof threshold !== 'number' || !(threshold > 0 && threshold < 1)) {
     throw new InputError(`${where}: threshold must be a number in (0, 1), got ${describe(threshold)}`);
   }
-  for (const key of ['flatNer', 'multiLabel', 'window'] as const) {
-    const v: unknown = o[key];
-    if (v !== undefined && typeof v !== 'boolean') throw new InputError(`${where}: ${key} must be true or false, got ${describe(v)}`);
-  }
-  const batchSize: unknown = o.batchSize ?? 8;
-  if (typeof batchSize !== 'number' || !Number.isInteger(batchSize) || batchSize < 1) {
-    throw new InputError(`${where}: batchSize must be a positive integer, got ${describe(batchSize)}`);
-  }
-  const maxTokensPerBatch: unknown = o.maxTokensPerBatch ?? DEFAULT_MAX_TOKENS_PER_BATCH;
-  if (typeof maxTokensPerBatch !== 'number' || !Number.isInteger(maxTokensPerBatch) || maxTokensPerBatch < 1) {
-    throw new InputError(`${where}: maxTokensPerBatch must be a positive integer, got ${describe(maxTokensPerBatch)}`);
-  }
-  return { threshold, flatNer: o.flatNer ?? true, multiLabel: o.multiLabel ?? false, batchSize, maxTokensPerBatch, window: o.window ?? false };
+  const flag = (key: 'flatNer' | 'multiLabel' | 'window') => boolOption(o[key], key, where);
+  const batchSize = intOption(o.batchSize, 'batchSize', where) ?? 8;
+  const maxTokensPerBatch = intOption(o.maxTokensPerBatch, 'maxTokensPerBatch', where) ?? DEFAULT_MAX_TOKENS_PER_BATCH;
+  return { threshold, flatNer: flag('flatNer') ?? true, multiLabel: flag('multiLabel') ?? false, batchSize, maxTokensPerBatch, window: flag('window') ?? false };
 }
 
 /**

@@ -3,7 +3,7 @@
  * pytorch_model.bin) and the tokenizer (the repository's own files, else the backbone's named in
  * `model_name`, with GLiNER's added tokens).
  */
-import { TokenizerError, WeightsError } from '../errors.js';
+import { WeightsError } from '../errors.js';
 import { parseJsonBytes } from '../io/bytes.js';
 import { guard } from '../io/checkpoint.js';
 import { readJson, where, type FileSource } from '../io/file-source.js';
@@ -12,7 +12,7 @@ import { resolveSource } from '../io/resolve.js';
 import { readSafetensors } from '../io/safetensors.js';
 import { readTorchBin } from '../io/torch-bin.js';
 import type { TensorMap } from '../tensor/tensor.js';
-import { AutoTokenizer, type TokenizerLoadOptions } from '../tokenizers/auto.js';
+import { AutoTokenizer, NoTokenizerFilesError, type TokenizerLoadOptions } from '../tokenizers/auto.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
 
 /** The tokens GLiNER v0.2 adds to its backbone's tokenizer, in order. */
@@ -56,7 +56,7 @@ export async function loadGlinerTokenizer(src: FileSource, modelName: string | n
   try {
     return await AutoTokenizer.fromPretrained(src, options);
   } catch (e) {
-    if (!(e instanceof TokenizerError && e.message.includes('no tokenizer files found')) || modelName === null) throw e;
+    if (!(e instanceof NoTokenizerFilesError) || modelName === null) throw e;
   }
   const backbone = await resolveSource(modelName, options);
   const base = await AutoTokenizer.fromPretrained(backbone, options);

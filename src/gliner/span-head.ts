@@ -36,8 +36,13 @@ export class SpanHead {
     const n = numWords * K;
     const x = new Float32Array(n * 2 * H);
     for (let i = 0; i < n; i++) {
-      x.set(start.subarray(spanIdx[2 * i] * H, spanIdx[2 * i] * H + H), i * 2 * H);
-      x.set(end.subarray(spanIdx[2 * i + 1] * H, spanIdx[2 * i + 1] * H + H), i * 2 * H + H);
+      const o = i * 2 * H; // [start[s] ; end[e]] of span i
+      const so = spanIdx[2 * i] * H;
+      const eo = spanIdx[2 * i + 1] * H;
+      for (let j = 0; j < H; j++) {
+        x[o + j] = start[so + j];
+        x[o + H + j] = end[eo + j];
+      }
     }
     this.backend.activate({ activation: 'relu', x });
     const spans = this.out.forward(x, n);

@@ -31,9 +31,13 @@ export class TokenHead {
     for (let w = 0; w < numWords; w++) {
       for (let c = 0; c < numLabels; c++) {
         const o = (w * numLabels + c) * 3 * H;
-        x.set(t.subarray(w * 2 * H, w * 2 * H + H), o);
-        x.set(l.subarray(c * 2 * H, c * 2 * H + H), o + H);
-        for (let j = 0; j < H; j++) x[o + 2 * H + j] = t[w * 2 * H + H + j] * l[c * 2 * H + H + j];
+        const to = w * 2 * H; // t[w, 0] at to, t[w, 1] at to + H
+        const lo = c * 2 * H;
+        for (let j = 0; j < H; j++) {
+          x[o + j] = t[to + j];
+          x[o + H + j] = l[lo + j];
+          x[o + 2 * H + j] = t[to + H + j] * l[lo + H + j];
+        }
       }
     }
     const hidden = this.mlp0.forward(x, rows);

@@ -1,7 +1,7 @@
 import { InputError, WeightsError } from '../errors.js';
 import type { FileSource } from '../io/file-source.js';
 import { LOAD_OPTION_KEYS, type LoadOptions } from '../io/load-options.js';
-import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
+import { boolOption, checkOptions, mergeKeys, type OptionKeys } from '../options.js';
 import type { Backend } from '../tensor/backend.js';
 import { defaultBackend, withBackend } from '../tensor/default-backend.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -30,9 +30,7 @@ export const FROM_PRETRAINED_OPTION_KEYS = mergeKeys<LoadOptions, ComputeOptions
 /** Checks a forward's options object: known keys only, `outputHiddenStates` a boolean. */
 export function checkForwardOptions<T extends ForwardOptions>(options: T | undefined, keys: OptionKeys<T>, where: string): T {
   const checked = checkOptions(options, keys, where);
-  if (checked.outputHiddenStates !== undefined && typeof checked.outputHiddenStates !== 'boolean') {
-    throw new InputError(`${where}: outputHiddenStates must be a boolean, got ${describe(checked.outputHiddenStates)}`);
-  }
+  boolOption(checked.outputHiddenStates, 'outputHiddenStates', where);
   return checked;
 }
 

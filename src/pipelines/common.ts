@@ -1,6 +1,8 @@
 import { InputError } from '../errors.js';
 import type { DebertaConfig } from '../model/config.js';
-import { describe, type OptionKeys } from '../options.js';
+import { describe, intOption, type OptionKeys } from '../options.js';
+
+export { boolOption, choiceOption, intOption } from '../options.js';
 import { DEFAULT_MAX_TOKENS_PER_BATCH } from './batching.js';
 import type { BatchEncoding, DebertaTokenizer, TokenizerCallOptions } from '../tokenizers/tokenizer.js';
 
@@ -18,44 +20,9 @@ export interface BatchOptions {
 /** Every {@link BatchOptions} key, merged into each call's key list. */
 export const BATCH_OPTION_KEYS: OptionKeys<BatchOptions> = { batchSize: true, maxTokensPerBatch: true };
 
-/**
- * An integer option, `undefined` when absent. Checked before any default or `Math.min` is applied, because
- * JavaScript would otherwise coerce `'3'` to 3 in one place and compare it as a string in another.
- */
-export function intOption(value: unknown, name: string, where: string, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a non-negative integer' : `an integer >= ${min}`;
-    throw new InputError(`${where}: ${name} must be ${what}, got ${describe(value)}`);
-  }
-  return value;
-}
-
-/** A boolean option, `undefined` when absent; `'false'` or `0` would otherwise flip the meaning silently. */
-export function boolOption(value: unknown, name: string, where: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw new InputError(`${where}: ${name} must be true or false, got ${describe(value)}`);
-  return value;
-}
-
-/** An option with a fixed set of values, `undefined` when absent. */
-export function choiceOption<T extends string | boolean>(value: unknown, name: string, choices: readonly T[], where: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(choices as readonly unknown[]).includes(value)) {
-    const list = choices.map((c) => (typeof c === 'string' ? JSON.stringify(c) : String(c))).join(', ');
-    throw new InputError(`${where}: ${name} must be one of ${list}, got ${describe(value)}`);
-  }
-  return value as T;
-}
-
-/** `batchSize`, checked, with the default of 8. */
-export function batchSizeOf(options: BatchOptions, where: string): number {
-  return intOption(options.batchSize, 'batchSize', where) ?? 8;
-}
-
 /** `batchSize` and `maxTokensPerBatch`, checked, with their defaults, as {@link planBatches} takes them. */
 export function batchPlanOf(options: BatchOptions, where: string): { batchSize: number; maxTokens: number; where: string } {
-  const batchSize = batchSizeOf(options, where);
+  const batchSize = intOption(options.batchSize, 'batchSize', where) ?? 8;
   const maxTokens = intOption(options.maxTokensPerBatch, 'maxTokensPerBatch', where) ?? DEFAULT_MAX_TOKENS_PER_BATCH;
   return { batchSize, maxTokens, where };
 }

@@ -12,6 +12,9 @@ import { parseSpmModel } from './sentencepiece/spm-model.js';
 import { createTokenizer, type DebertaTokenizer } from './tokenizer.js';
 import { engineFromTokenizerJson } from './tokenizer-json/parse.js';
 
+/** A source without any tokenizer file (callers such as GLiNER then fall back to another source). */
+export class NoTokenizerFilesError extends TokenizerError {}
+
 /** Options of {@link AutoTokenizer.fromPretrained}. */
 export interface TokenizerLoadOptions extends LoadOptions {
   /**
@@ -108,7 +111,7 @@ async function loadEngine(source: FileSource, semantics: Semantics | undefined, 
     semantics === 'slow'
       ? "spm.model or vocab.json + merges.txt; semantics 'slow' cannot use tokenizer.json"
       : 'tokenizer.json, spm.model or vocab.json + merges.txt';
-  throw new TokenizerError(`${source.name}: no tokenizer files found (looked for ${looked})`);
+  throw new NoTokenizerFilesError(`${source.name}: no tokenizer files found (looked for ${looked})`);
 }
 
 /** Loads DeBERTa tokenizers (v1, v2, v3) from a folder, URL or Hub id. */

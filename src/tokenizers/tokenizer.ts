@@ -1,5 +1,5 @@
 import { InputError, TokenizerError } from '../errors.js';
-import { checkOptions, describe, type OptionKeys } from '../options.js';
+import { boolOption, checkOptions, describe, intOption, type OptionKeys } from '../options.js';
 import type { Encoding } from './encoding.js';
 import type { Semantics, TokenizerEngine } from './engine.js';
 import { toWellFormed } from './text/unicode.js';
@@ -199,20 +199,6 @@ function checkTexts(v: unknown, what: string): string[] {
     return v as string[];
   }
   throw new TokenizerError(`${what} must be a string or an array of strings, got ${describe(v)}`);
-}
-
-function boolOption(v: unknown, name: string, where: string): boolean | undefined {
-  // A truthy string such as 'false' would otherwise switch the option on.
-  if (v !== undefined && typeof v !== 'boolean') throw new InputError(`${where}: ${name} must be true or false, got ${describe(v)}`);
-  return v;
-}
-
-function intOption(v: unknown, name: string, where: string, min: 0 | 1): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new InputError(`${where}: ${name} must be a ${min === 0 ? 'non-negative' : 'positive'} integer, got ${describe(v)}`);
-  }
-  return v;
 }
 
 /** transformers' `clean_up_tokenization`. */

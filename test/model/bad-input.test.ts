@@ -184,7 +184,7 @@ describe('options are checked at every model entry point', () => {
   it('rejects options that are not objects, and option values of the wrong type', async () => {
     await expect(model.forward(ids, null as never)).rejects.toThrow('DebertaModel.forward: options must be an object, got null');
     await expect(model.forward(ids, 'hidden' as never)).rejects.toThrow(InputError);
-    await expect(model.forward(ids, { outputHiddenStates: 'yes' } as never)).rejects.toThrow('outputHiddenStates must be a boolean, got the string "yes"');
+    await expect(model.forward(ids, { outputHiddenStates: 'yes' } as never)).rejects.toThrow('outputHiddenStates must be true or false, got the string "yes"');
     await expect(DebertaModel.fromPretrained(dir, 42 as never)).rejects.toThrow('options must be an object, got 42');
   });
 
