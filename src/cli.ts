@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 import { DebertaError } from './errors.js';
 import { pipeline, TASKS, type PipelineOptions, type Task } from './pipelines/pipeline.js';
 import type { LoadProgress } from './io/load-options.js';
+import { DTYPES, type ModelDtype } from './model/dtype.js';
+import { quantize } from './model/quantize.js';
 
 const EXAMPLE_MODEL = fileURLToPath(new URL('../examples/deberta-v3-tiny-mlm', import.meta.url));
 
@@ -47,6 +49,8 @@ const COMMON = `Common options:
   --semantics slow|fast         tokenizer behaviour where both spm.model and tokenizer.json exist
   --batch-size <n>              sequences per forward pass (default 8)
   --max-tokens-per-batch <n>    padded tokens per forward pass (default 16384)
+  --dtype fp32|q8               matmul precision: q8 = int8 weights, a quarter of the memory (default fp32,
+                                q8 for checkpoints written by 'deberta quantize')
   --json                        print JSON instead of text
   -h, --help                    this help`;
 
@@ -91,8 +95,15 @@ Finds entities of any types with a GLiNER model (span or token-level, DeBERTa ba
   --window             cover texts longer than the model's max_len with overlapping windows`,
 };
 
+const QUANTIZE_HELP = `deberta quantize <source> <out-folder>
+Writes an int8 (q8) copy of a float checkpoint: model.safetensors with int8 weights and their scales,
+config.json marking the scheme, and the tokenizer files. Load it like any checkpoint (dtype q8 by default).
+  <source>       folder, URL or Hub id of a float32/float16 DeBERTa checkpoint
+  --revision, --hub-url as for the tasks`;
+
 function usage(): string {
   return `Usage: deberta <task> [--model <folder|url|hub-id>] [options] <text...>
+       deberta quantize <source> <out-folder>
 Tasks: ${TASKS.join(', ')}
 Run 'deberta <task> --help' for a task's options.
 
@@ -125,13 +136,37 @@ function progressBar(): ((p: LoadProgress) => void) | undefined {
   };
 }
 
+function dtypeOption(v: string | undefined): ModelDtype | undefined {
+  if (v !== undefined && !(DTYPES as readonly string[]).includes(v)) throw new UsageError(`--dtype must be ${DTYPES.join(' or ')}, got "${v}"`);
+  return v as ModelDtype | undefined;
+}
+
+async function quantizeCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { revision: { type: 'string' }, 'hub-url': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(QUANTIZE_HELP + '\n');
+    return 0;
+  }
+  if (positionals.length !== 2) throw new UsageError(`quantize needs a source and an output folder, got ${positionals.length} argument${positionals.length === 1 ? '' : 's'}: deberta quantize <source> <out-folder>`);
+  const [source, out] = positionals;
+  const files = await quantize(source, out, { revision: values.revision, hubUrl: values['hub-url'], onProgress: progressBar() });
+  process.stdout.write(`wrote ${files.join(', ')} to ${out}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [task, ...rest] = argv;
   if (task === undefined || task === '-h' || task === '--help') {
     process.stdout.write(usage() + '\n');
     return task === undefined ? 1 : 0;
   }
-  if (!(TASKS as readonly string[]).includes(task)) throw new UsageError(`unknown task "${task}"; tasks: ${TASKS.join(', ')}`);
+  if (task === 'quantize') return quantizeCommand(rest);
+  if (!(TASKS as readonly string[]).includes(task)) throw new UsageError(`unknown task "${task}"; tasks: ${TASKS.join(', ')}, or quantize`);
   const canonical = task === 'sentiment-analysis' ? 'text-classification' : task === 'ner' ? 'token-classification' : task;
   const { values, positionals } = parseArgs({
     args: rest,
@@ -139,7 +174,7 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
     options: {
       model: { type: 'string' }, revision: { type: 'string' }, 'hub-url': { type: 'string' }, semantics: { type: 'string' },
-      'batch-size': { type: 'string' }, 'max-tokens-per-batch': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'batch-size': { type: 'string' }, 'max-tokens-per-batch': { type: 'string' }, dtype: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'top-k': { type: 'string' }, targets: { type: 'string' }, decoder: { type: 'string' }, pair: { type: 'string' },
       function: { type: 'string' }, labels: { type: 'string' }, template: { type: 'string' }, 'multi-label': { type: 'boolean' },
       aggregation: { type: 'string' }, 'ignore-labels': { type: 'string' }, question: { type: 'string' },
@@ -171,6 +206,7 @@ async function main(argv: string[]): Promise<number> {
     revision: values.revision,
     hubUrl: values['hub-url'],
     semantics: values.semantics as 'slow' | 'fast' | undefined,
+    dtype: dtypeOption(values.dtype),
     onProgress: progressBar(),
   };
   const batchSize = positiveInt('batch-size', values['batch-size']);

@@ -3,7 +3,7 @@
  * @packageDocumentation
  */
 export { DebertaError, ConfigError, WeightsError, InputError, TokenizerError } from './errors.js';
-export { Tensor, type TensorMap } from './tensor/tensor.js';
+export { Tensor, Int8Tensor, type TensorMap, type Int8TensorMap } from './tensor/tensor.js';
 export type {
   Backend,
   Activation,
@@ -21,7 +21,12 @@ export type {
   GatheredScoresArgs,
   Conv1dArgs,
   LstmArgs,
+  PackedQ8Matrix,
+  PackQ8Args,
+  GemmQ8Args,
+  DotQ8Args,
 } from './tensor/backend.js';
+export { activationLimit, quantizeRows, WEIGHT_QMAX, ACTIVATION_QMAX, type Int8Rows } from './tensor/quant.js';
 export { jsBackend } from './tensor/js/backend.js';
 export { defaultBackend, setDefaultBackend, defaultNumThreads, kernels, setBackend, withBackend } from './tensor/default-backend.js';
 export {
@@ -36,18 +41,22 @@ export {
 } from './tensor/wasm/backend.js';
 export { usePrebuiltKernels, type PrebuiltKernels, type KernelModules } from './tensor/wasm/host/prebuilt.js';
 export type { ComputeOptions } from './model/backend-options.js';
+export { DTYPES, Q8_QUANT_METHOD, type ModelDtype } from './model/dtype.js';
+export { quantize, quantizeCheckpoint, type QuantizedCheckpoint } from './model/quantize.js';
+export { toSafetensors } from './io/safetensors-writer.js';
 export { parseConfig, type DebertaConfig, type PosAttType } from './model/config.js';
 export { DebertaModel, type ForwardOptions, type ModelOutput, type WeightsInput } from './model/deberta-model.js';
+export { MAX_ATTENTION_MAP_BYTES, type AttentionTerms } from './model/attention-maps.js';
 export type { ModelInputs } from './model/inputs.js';
 export { buildRelativePosition, logBucket } from './model/relative-position.js';
-export { readSafetensors } from './io/safetensors.js';
+export { readSafetensors, readSafetensorsQuantized } from './io/safetensors.js';
 export { readTorchBin } from './io/torch-bin.js';
 export { readJsonWeights, saveJson, toJson, type JsonCheckpoint } from './io/json-weights.js';
 export { loadCheckpoint, type Checkpoint, type CheckpointFormat } from './io/checkpoint.js';
 export { resolveSource, DEFAULT_HUB_URL } from './io/resolve.js';
 export type { FileSource } from './io/file-source.js';
 export type { LoadOptions, LoadProgress, FetchLike } from './io/load-options.js';
-export { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './model/heads/base.js';
+export { DebertaTaskModel, type BackboneOutputs, type HeadForwardOptions, type LogitsOutput } from './model/heads/base.js';
 export { DebertaForMaskedLM, type MaskedLMForwardOptions } from './model/heads/masked-lm.js';
 export { DebertaForReplacedTokenDetection } from './model/heads/replaced-token-detection.js';
 export {

@@ -6,12 +6,14 @@ import { ConfigError, InputError } from '../errors.js';
 import type { FileSource } from '../io/file-source.js';
 import { checkLoadOptions } from '../io/load-options.js';
 import { resolveSource } from '../io/resolve.js';
+import { checkComputeOptions } from '../model/backend-options.js';
 import { DebertaModel } from '../model/deberta-model.js';
+import type { ModelDtype } from '../model/dtype.js';
 import { Linear } from '../model/linear.js';
 import { Weights } from '../model/weights.js';
 import { checkOptions, describe } from '../options.js';
 import type { Backend } from '../tensor/backend.js';
-import { checkBackendRequest, pickBackend } from '../tensor/default-backend.js';
+import { pickBackend } from '../tensor/default-backend.js';
 import { Tensor, type TensorMap } from '../tensor/tensor.js';
 import { TOKENIZER_LOAD_OPTION_KEYS, type TokenizerLoadOptions } from '../tokenizers/auto.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
@@ -98,6 +100,7 @@ export class GlinerModel {
     ownsBackend = false,
     source = 'weights',
     backboneConfig?: unknown,
+    dtype: ModelDtype = 'fp32',
   ) {
     const config = parseGlinerConfig(configJson, backboneConfig);
     const H = config.hiddenSize;
@@ -114,7 +117,7 @@ export class GlinerModel {
     this.tokenizer = tokenizer;
     this.backend = backend;
     this.ownsBackend = ownsBackend;
-    const w = new Weights(tensors, '', source);
+    const w = dtype === 'fp32' ? new Weights(tensors, '', source) : new Weights(tensors, '', source).withDtype(dtype);
     const token = w.scope('token_rep_layer');
     this.backbone = new DebertaModel(config.encoder, token.scope('bert_layer.model'), backend);
     const Hb = config.encoder.hiddenSize;
@@ -143,7 +146,7 @@ export class GlinerModel {
     const o = checkOptions(options, GLINER_LOAD_OPTION_KEYS, where);
     // Every value checked before the download: a wrong one should not cost a large fetch first.
     checkLoadOptions(o);
-    checkBackendRequest(o);
+    checkComputeOptions(o);
     if (o.semantics !== undefined && o.semantics !== 'slow' && o.semantics !== 'fast') {
       throw new InputError(`${where}: semantics must be 'slow' or 'fast', got ${describe(o.semantics)}`);
     }
@@ -156,7 +159,7 @@ export class GlinerModel {
     const [{ tensors }, tokenizer] = await Promise.all([readGlinerWeights(src), loadGlinerTokenizer(src, config.modelName, tokenizerOptions)]);
     const { backend, owned } = pickBackend(o);
     try {
-      return new GlinerModel(configJson, tensors, tokenizer, backend, owned, src.name, backboneConfig);
+      return new GlinerModel(configJson, tensors, tokenizer, backend, owned, src.name, backboneConfig, o.dtype);
     } catch (e) {
       if (owned) backend.dispose?.();
       throw e;

@@ -1,11 +1,12 @@
 import { DebertaError, WeightsError } from '../errors.js';
-import type { TensorMap } from '../tensor/tensor.js';
+import type { Int8TensorMap, TensorMap } from '../tensor/tensor.js';
 import { parseJsonBytes } from './bytes.js';
 import { where, type FileSource } from './file-source.js';
 import { readJsonWeights } from './json-weights.js';
 import type { LoadOptions } from './load-options.js';
+import { isQuantizedConfig, Q8_QUANT_METHOD } from './quantized-format.js';
 import { resolveSource } from './resolve.js';
-import { readSafetensors } from './safetensors.js';
+import { readSafetensors, readSafetensorsQuantized } from './safetensors.js';
 import { loadSharded } from './sharded.js';
 import { readTorchBin } from './torch-bin.js';
 
@@ -22,6 +23,8 @@ export interface Checkpoint {
   tensors: TensorMap;
   /** Which weights format was found. */
   format: CheckpointFormat;
+  /** A quantized checkpoint's int8 tensors (`deberta quantize`), by key; their scales are float tensors in `tensors`. */
+  int8Tensors?: Int8TensorMap;
   /** The weights files that were read, relative to the source (index first, then shards). */
   files: string[];
 }
@@ -50,13 +53,21 @@ export async function loadCheckpoint(source: string | URL | FileSource, options:
   const configBytes = await files.read('config.json');
   if (configBytes === null) return loadJsonOnly(files);
   const config = parseJsonBytes(configBytes, where(files, 'config.json'));
+  const quantized = isQuantizedConfig(config);
   for (const [file, format] of WEIGHTS) {
     const bytes = await files.read(file);
     if (bytes === null) continue;
+    if (quantized && format !== 'safetensors') {
+      throw new WeightsError(`${where(files, file)}: config.json marks a ${Q8_QUANT_METHOD} checkpoint, which is one model.safetensors file (as \`deberta quantize\` writes it), but the folder has ${file} instead`);
+    }
     const at = where(files, file);
     const done = (tensors: TensorMap, read: string[] = [file]): Checkpoint => ({ source: files.name, config, tensors, format, files: read });
     switch (format) {
       case 'safetensors':
+        if (quantized) {
+          const { tensors, int8 } = guard(at, () => readSafetensorsQuantized(bytes, at));
+          return { ...done(tensors), int8Tensors: int8 };
+        }
         return done(guard(at, () => readSafetensors(bytes, at)));
       case 'pytorch':
         return done(guard(at, () => readTorchBin(bytes, at)));

@@ -17,3 +17,8 @@ export async function folderSource(dir: string, _options: LoadOptions = {}): Pro
 export async function writeTextFile(path: string, _text: string): Promise<void> {
   throw new WeightsError(`${path}: saveJson needs Node; use toJson in browsers`);
 }
+
+/** Browsers cannot write files: `quantize` (which writes a folder) needs Node; `quantizeCheckpoint` works anywhere. */
+export async function writeFolderFile(folder: string, _file: string, _bytes: Uint8Array): Promise<void> {
+  throw new WeightsError(`${folder}: writing files needs Node; use quantizeCheckpoint and toSafetensors in browsers`);
+}

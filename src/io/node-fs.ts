@@ -2,8 +2,8 @@
 // Imported only lazily (`await import`), so Node built-ins load on first use of a folder or saveJson; and it
 // holds file-system primitives only, depending on nothing but types and errors, so io/ stays free of cycles.
 import { constants, type Stats } from 'node:fs';
-import { open, stat, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeightsError } from '../errors.js';
 import type { FileSource } from './file-source.js';
@@ -101,4 +101,11 @@ export async function writeTextFile(path: string, text: string): Promise<void> {
 
 function toPath(p: string): string {
   return /^file:/i.test(p) ? fileURLToPath(p) : p;
+}
+
+/** Writes `bytes` to `file` inside `folder`, creating the folder (and parents) first. */
+export async function writeFolderFile(folder: string, file: string, bytes: Uint8Array): Promise<void> {
+  const path = join(toPath(folder), file);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, bytes);
 }

@@ -1,6 +1,6 @@
 import { WeightsError } from '../errors.js';
 import { checkBytes } from './bytes.js';
-import { Tensor, type TensorMap } from '../tensor/tensor.js';
+import { Int8Tensor, Tensor, type Int8TensorMap, type TensorMap } from '../tensor/tensor.js';
 import { decodeFloats, DTYPE_BYTES, type StorageDtype } from './dtypes.js';
 
 const SAFETENSORS_DTYPES: Record<string, StorageDtype> = {
@@ -44,6 +44,32 @@ interface Entry {
  */
 export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): TensorMap {
   checkBytes(bytes, 'readSafetensors');
+  const { entries, dataStart } = parseFile(bytes, file);
+  const out: TensorMap = new Map();
+  for (const { name, dtype, shape, numel, begin } of entries) {
+    out.set(name, new Tensor(decodeFloats(bytes, dataStart + begin, numel, dtype), shape));
+  }
+  return out;
+}
+
+/**
+ * {@link readSafetensors} for a quantized checkpoint (`deberta quantize`): I8 tensors stay int8 (views into
+ * `bytes`) in `int8`; every other tensor becomes float32 in `tensors`, as there.
+ */
+export function readSafetensorsQuantized(bytes: Uint8Array, file = 'model.safetensors'): { tensors: TensorMap; int8: Int8TensorMap } {
+  checkBytes(bytes, 'readSafetensorsQuantized');
+  const { entries, dataStart } = parseFile(bytes, file);
+  const tensors: TensorMap = new Map();
+  const int8: Int8TensorMap = new Map();
+  for (const { name, dtype, shape, numel, begin } of entries) {
+    if (dtype === 'int8') int8.set(name, new Int8Tensor(new Int8Array(bytes.buffer, bytes.byteOffset + dataStart + begin, numel), shape));
+    else tensors.set(name, new Tensor(decodeFloats(bytes, dataStart + begin, numel, dtype), shape));
+  }
+  return { tensors, int8 };
+}
+
+/** The checked header entries and where the data section starts. */
+function parseFile(bytes: Uint8Array, file: string): { entries: Entry[]; dataStart: number } {
   if (bytes.length < 8) throw new WeightsError(`${file}: file is ${bytes.length} bytes, too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
@@ -65,11 +91,7 @@ export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): 
   const dataStart = 8 + headerLen;
   const entries = parseEntries(header as Record<string, unknown>, bytes.length - dataStart, file);
   checkFraming(entries, bytes.length - dataStart, file);
-  const out: TensorMap = new Map();
-  for (const { name, dtype, shape, numel, begin } of entries) {
-    out.set(name, new Tensor(decodeFloats(bytes, dataStart + begin, numel, dtype), shape));
-  }
-  return out;
+  return { entries, dataStart };
 }
 
 function parseEntries(header: Record<string, unknown>, dataLen: number, file: string): Entry[] {

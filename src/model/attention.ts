@@ -1,4 +1,6 @@
 import type { Backend, RelativeTerms } from '../tensor/backend.js';
+import type { Int8Rows } from '../tensor/quant.js';
+import { attentionMaps, type AttentionMapRequest } from './attention-maps.js';
 import type { DebertaConfig } from './config.js';
 import { Linear } from './linear.js';
 import type { Weights } from './weights.js';
@@ -67,14 +69,26 @@ export class DisentangledSelfAttention {
   /**
    * hidden: keys and values [batch, length, hidden]; query: the query states, `hidden` itself except in the
    * Enhanced Mask Decoder; relative: this layer's c2p/p2c terms for this length, or null without relative
-   * attention. Returns the context [batch, length, heads·d].
+   * attention; maps: when given, this layer's attention maps are appended to `maps.out` (model/attention-maps.ts).
+   * Returns the context [batch, length, heads·d].
    */
-  forward(hidden: Float32Array, query: Float32Array, { batch, length, mask }: AttentionInput, relative: RelativeTerms | null): Float32Array {
+  forward(
+    hidden: Float32Array,
+    query: Float32Array,
+    { batch, length, mask }: AttentionInput,
+    relative: RelativeTerms | null,
+    maps?: AttentionMapRequest,
+  ): Float32Array {
     const rows = batch * length;
     const q = this.projections.query.forward(query, rows); // Q [batch, length, heads·d]
     const k = this.projections.key.forward(hidden, rows); // K [batch, length, heads·d]
     const v = this.projections.value.forward(hidden, rows); // V [batch, length, heads·d]
     const { heads, headSize, scale } = this;
+    if (maps !== undefined) {
+      // A separate, unfused pass: the context below stays the fused kernel's, so maps never change outputs.
+      const { probabilities, terms } = maps;
+      maps.out.push(attentionMaps(this.backend, { q, k, batch, length, heads, headSize, scale, mask, relative, probabilities, terms }));
+    }
     // One kernel per call, not one op per term: c2c = Q Kᵀ, c2p and p2c from `relative` (posK / posQ per head
     // [d, rows], gather indices [length, length]), then XSoftmax(mask, (c2c + c2p + p2c) · scale) · V.
     return this.backend.attention({ q, k, v, batch, length, heads, headSize, scale, mask, relative }); // context [batch, length, heads·d]
@@ -122,13 +136,9 @@ export function fromV1Weights(backend: Backend, config: DebertaConfig, w: Weight
   const d = config.attentionHeadSize;
   const heads = config.numAttentionHeads;
   const A = heads * d;
-  const inProj = w.get('in_proj.weight', [3 * A, H]).data;
   // De-interleaved once, at load, so that q, k and v are plain Linears (the EMD needs q on its own anyway).
-  const part = (p: number): Float32Array => {
-    const out = new Float32Array(A * H);
-    for (let h = 0; h < heads; h++) out.set(inProj.subarray((3 * h + p) * d * H, (3 * h + p + 1) * d * H), h * d * H);
-    return out;
-  };
+  // Rows are output channels, so int8 rows (with their per-row scales) split exactly as float ones do.
+  const part = w.dtype === 'q8' ? int8Parts(w.getQ8('in_proj.weight', [3 * A, H]), heads, d, H) : floatParts(w.get('in_proj.weight', [3 * A, H]).data, heads, d, H);
   const query = Linear.fromArrays(backend, part(0), w.get('q_bias', [A]).data, H, A);
   const key = Linear.fromArrays(backend, part(1), null, H, A);
   const value = Linear.fromArrays(backend, part(2), w.get('v_bias', [A]).data, H, A);
@@ -136,4 +146,27 @@ export function fromV1Weights(backend: Backend, config: DebertaConfig, w: Weight
   const posKey = c2p ? new Linear(backend, w.scope('pos_proj'), H, A, false) : null;
   const posQuery = p2c ? new Linear(backend, w.scope('pos_q_proj'), H, A) : null;
   return { query, key, value, posKey, posQuery };
+}
+
+/** Part p (0 q, 1 k, 2 v) of a fused, per-head interleaved [3·heads·d, H] weight, as [heads·d, H]. */
+function floatParts(inProj: Float32Array, heads: number, d: number, H: number): (p: number) => Float32Array {
+  return (p) => {
+    const out = new Float32Array(heads * d * H);
+    for (let h = 0; h < heads; h++) out.set(inProj.subarray((3 * h + p) * d * H, (3 * h + p + 1) * d * H), h * d * H);
+    return out;
+  };
+}
+
+/** {@link floatParts} of int8 rows: the rows and their scales move together. */
+function int8Parts(inProj: Int8Rows, heads: number, d: number, H: number): (p: number) => Int8Rows {
+  return (p) => {
+    const data = new Int8Array(heads * d * H);
+    const scales = new Float32Array(heads * d);
+    for (let h = 0; h < heads; h++) {
+      const from = (3 * h + p) * d;
+      data.set(inProj.data.subarray(from * H, (from + d) * H), h * d * H);
+      scales.set(inProj.scales.subarray(from, from + d), h * d);
+    }
+    return { data, scales };
+  };
 }

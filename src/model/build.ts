@@ -9,10 +9,11 @@ import type { FileSource } from '../io/file-source.js';
 import type { LoadOptions } from '../io/load-options.js';
 import { describe } from '../options.js';
 import type { Backend } from '../tensor/backend.js';
-import { checkBackendRequest, pickBackend } from '../tensor/default-backend.js';
-import type { Tensor, TensorMap } from '../tensor/tensor.js';
-import type { ComputeOptions } from './backend-options.js';
+import { pickBackend } from '../tensor/default-backend.js';
+import type { Int8TensorMap, Tensor, TensorMap } from '../tensor/tensor.js';
+import { checkComputeOptions, type ComputeOptions } from './backend-options.js';
 import { parseConfig, type DebertaConfig } from './config.js';
+import { isQuantizedConfig, Q8_QUANT_METHOD, type ModelDtype } from './dtype.js';
 import { Weights } from './weights.js';
 
 /** A model class as the build path constructs it: every model's constructor takes these. */
@@ -24,6 +25,10 @@ export interface ModelClass<M> {
 export interface ModelSource {
   readonly config: DebertaConfig;
   readonly weights: Weights;
+  /** A quantized checkpoint's int8 tensors (with `quantized`), else empty. */
+  readonly int8?: Int8TensorMap;
+  /** Whether the checkpoint was written by `deberta quantize` (its config says so). */
+  readonly quantized?: boolean;
 }
 
 /** Tensors accepted by `fromWeights`: a Map or a plain object of `Tensor`s keyed like a checkpoint. */
@@ -48,7 +53,30 @@ function toConfig(config: DebertaConfig | Record<string, unknown>): DebertaConfi
 
 /** Parses a loaded checkpoint's config: what every model is built from. */
 export function modelSource(ckpt: Checkpoint): ModelSource {
-  return { config: parseConfig(ckpt.config), weights: new Weights(ckpt.tensors, '', ckpt.source) };
+  return {
+    config: parseConfig(ckpt.config),
+    weights: new Weights(ckpt.tensors, '', ckpt.source),
+    int8: ckpt.int8Tensors,
+    quantized: isQuantizedConfig(ckpt.config),
+  };
+}
+
+/**
+ * The dtype a model is built in: the one asked for, else `'q8'` for a quantized checkpoint and `'fp32'`
+ * otherwise. A quantized checkpoint cannot be widened back to the float32 it came from.
+ */
+export function resolveDtype(from: ModelSource, dtype: ModelDtype | undefined): ModelDtype {
+  if (from.quantized === true) {
+    if (dtype === 'fp32') throw new InputError(`${from.weights.source}: this checkpoint is quantized (${Q8_QUANT_METHOD}); load it with dtype 'q8' (its default), or load the float32 checkpoint it was made from`);
+    return 'q8';
+  }
+  return dtype ?? 'fp32';
+}
+
+/** The checkpoint's weights seen in the dtype the options resolve to. */
+export function weightsFor(from: ModelSource, options: ComputeOptions): Weights {
+  const dtype = resolveDtype(from, options.dtype);
+  return dtype === 'fp32' ? from.weights : from.weights.withDtype(dtype, from.int8);
 }
 
 /**
@@ -58,7 +86,7 @@ export function modelSource(ckpt: Checkpoint): ModelSource {
 export function construct<M>(cls: ModelClass<M>, from: ModelSource, options: ComputeOptions): M {
   const { backend, owned } = pickBackend(options);
   try {
-    return new cls(from.config, from.weights, backend, owned);
+    return new cls(from.config, weightsFor(from, options), backend, owned);
   } catch (e) {
     if (owned) backend.dispose?.();
     throw e;
@@ -71,13 +99,13 @@ export async function loadModel<M>(
   source: string | URL | FileSource,
   options: LoadOptions & ComputeOptions,
 ): Promise<M> {
-  checkBackendRequest(options); // before the download: a wrong numThreads should not cost a 700 MB fetch first
+  checkComputeOptions(options); // before the download: a wrong numThreads should not cost a 700 MB fetch first
   return construct(cls, modelSource(await loadCheckpoint(source, options)), options);
 }
 
 /** `fromWeights`: the whole path from a config (raw or parsed) and tensors in memory (option keys already checked). */
 export function buildModel<M>(cls: ModelClass<M>, config: DebertaConfig | Record<string, unknown>, weights: WeightsInput, options: ComputeOptions): M {
-  checkBackendRequest(options);
+  checkComputeOptions(options);
   const from = { config: toConfig(config), weights: new Weights(toTensorMap(weights), '', 'weights') };
   return construct(cls, from, options);
 }

@@ -5,6 +5,7 @@ import { boolOption, checkOptions, mergeKeys, type OptionKeys } from '../options
 import type { Backend } from '../tensor/backend.js';
 import { defaultBackend, withBackend } from '../tensor/default-backend.js';
 import { Tensor } from '../tensor/tensor.js';
+import { attentionMapTensors, checkAttentionMapSize, type AttentionMapRequest, type AttentionTerms, type LayerAttentionMaps } from './attention-maps.js';
 import type { AttentionInput } from './attention.js';
 import { COMPUTE_OPTION_KEYS, type ComputeOptions } from './backend-options.js';
 import { buildModel, loadModel, type WeightsInput } from './build.js';
@@ -19,19 +20,44 @@ import type { Weights } from './weights.js';
 export interface ForwardOptions {
   /** Also return the embeddings output and every layer's output. */
   outputHiddenStates?: boolean;
+  /**
+   * Also return every encoder layer's attention probabilities [batch, heads, query, key] (transformers'
+   * `output_attentions`; 0 at padded query rows and keys). Computed on a separate, slower path; outputs are unchanged.
+   */
+  outputAttentions?: boolean;
+  /**
+   * Also return every encoder layer's score terms before the softmax, c2c / c2p / p2c, each [batch, heads, query,
+   * key] and already scaled: their sum, masked, is what the softmax sees. See {@link AttentionTerms}.
+   */
+  outputAttentionTerms?: boolean;
 }
 
 /** Every {@link ForwardOptions} key. */
-export const FORWARD_OPTION_KEYS: OptionKeys<ForwardOptions> = { outputHiddenStates: true };
+export const FORWARD_OPTION_KEYS: OptionKeys<ForwardOptions> = { outputHiddenStates: true, outputAttentions: true, outputAttentionTerms: true };
 
 /** The options of every `fromPretrained`: where to load from and how to compute. */
 export const FROM_PRETRAINED_OPTION_KEYS = mergeKeys<LoadOptions, ComputeOptions>(LOAD_OPTION_KEYS, COMPUTE_OPTION_KEYS);
 
-/** Checks a forward's options object: known keys only, `outputHiddenStates` a boolean. */
+/** Checks a forward's options object: known keys only, `outputHiddenStates` and the attention-map flags booleans. */
 export function checkForwardOptions<T extends ForwardOptions>(options: T | undefined, keys: OptionKeys<T>, where: string): T {
   const checked = checkOptions(options, keys, where);
   boolOption(checked.outputHiddenStates, 'outputHiddenStates', where);
+  boolOption(checked.outputAttentions, 'outputAttentions', where);
+  boolOption(checked.outputAttentionTerms, 'outputAttentionTerms', where);
   return checked;
+}
+
+/** Which attention maps a forward's options ask for, or undefined for none (the fast path). */
+export function attentionMapRequest(options: ForwardOptions): AttentionMaps | undefined {
+  const probabilities = options.outputAttentions === true;
+  const terms = options.outputAttentionTerms === true;
+  return probabilities || terms ? { probabilities, terms } : undefined;
+}
+
+/** The attention maps a forward asks for (see {@link ForwardOptions}). */
+export interface AttentionMaps {
+  probabilities: boolean;
+  terms: boolean;
 }
 
 /** What {@link DebertaModel.forward} returns. */
@@ -40,6 +66,10 @@ export interface ModelOutput {
   lastHiddenState: Tensor;
   /** With `outputHiddenStates`: the embeddings output, then each layer's output, each [batch, seq, hidden]. */
   hiddenStates?: Tensor[];
+  /** With `outputAttentions`: each encoder layer's attention probabilities [batch, heads, seq, seq]. */
+  attentions?: Tensor[];
+  /** With `outputAttentionTerms`: each encoder layer's scaled score terms, each [batch, heads, seq, seq] or null. */
+  attentionTerms?: AttentionTerms[];
 }
 
 /** The backbone's full result for one batch, for heads that need more than the last hidden state. */
@@ -49,6 +79,10 @@ export interface BackboneResult {
   rel: RelativeContext | null;
   /** The embeddings output, then each layer's output: [batch, seq, hidden] each. */
   states: Float32Array[];
+  /** Each encoder layer's attention maps, when the run was asked for them. */
+  maps?: LayerAttentionMaps[];
+  /** What the maps hold, when asked for. */
+  mapRequest?: AttentionMaps;
 }
 
 export type { WeightsInput } from './build.js';
@@ -139,25 +173,36 @@ export class DebertaModel {
    * Runs the backbone and keeps everything heads may need (after {@link checkUsable}).
    * @internal
    */
-  run(inputs: ModelInputs): BackboneResult {
+  run(inputs: ModelInputs, maps?: AttentionMaps, where = 'DebertaModel.forward'): BackboneResult {
     const batch = prepareInputs(inputs, this.config);
+    const { numHiddenLayers: layers, numAttentionHeads: heads } = this.config;
+    // Before any compute: a request that cannot fit fails at once, naming the size it would need.
+    if (maps !== undefined) checkAttentionMapSize(maps, { layers, batch: batch.batch, heads, length: batch.length }, where);
     const attention: AttentionInput = { batch: batch.batch, length: batch.length, mask: batch.mask };
     const rel = this.encoder.relativeContext(batch.length);
     const embedded = this.embeddings.forward(batch.ids, batch.typeIds, batch.mask, batch.batch, batch.length);
-    const states = [embedded, ...this.encoder.forward(embedded, attention, rel)];
-    return { inputs: batch, attention, rel, states };
+    const request: AttentionMapRequest | undefined = maps && { ...maps, out: [] };
+    const states = [embedded, ...this.encoder.forward(embedded, attention, rel, request)];
+    return request === undefined ? { inputs: batch, attention, rel, states } : { inputs: batch, attention, rel, states, maps: request.out, mapRequest: maps };
   }
 
   /** Hidden states for a batch of token ids. Async so that threaded backends need no API change. */
   async forward(inputs: ModelInputs, options?: ForwardOptions): Promise<ModelOutput> {
     options = checkForwardOptions(options, FORWARD_OPTION_KEYS, 'DebertaModel.forward');
     this.checkUsable();
-    const run = this.run(inputs);
+    const run = this.run(inputs, attentionMapRequest(options));
     const states = hiddenStateTensors(run, this.config.hiddenSize);
-    const out: ModelOutput = { lastHiddenState: states[states.length - 1] };
+    const out: ModelOutput = { lastHiddenState: states[states.length - 1], ...attentionMapOutputs(run, this.config) };
     if (options.outputHiddenStates) out.hiddenStates = states;
     return out;
   }
+}
+
+/** A run's attention maps as the public `attentions` / `attentionTerms` (absent when not asked for). */
+export function attentionMapOutputs(run: BackboneResult, config: DebertaConfig): { attentions?: Tensor[]; attentionTerms?: AttentionTerms[] } {
+  if (run.maps === undefined || run.mapRequest === undefined) return {};
+  const L = run.inputs.length;
+  return attentionMapTensors(run.maps, run.mapRequest, [run.inputs.batch, config.numAttentionHeads, L, L]);
 }
 
 /** A run's hidden states as Tensors [batch, seq, hidden] (views, no copies). */

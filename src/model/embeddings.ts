@@ -1,4 +1,5 @@
 import type { Backend } from '../tensor/backend.js';
+import { dequantizeRow, type Int8Rows } from '../tensor/quant.js';
 import type { DebertaConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
@@ -10,7 +11,8 @@ import type { Weights } from './weights.js';
  * from hidden_size, then LayerNorm, then zeroed at padded positions.
  */
 export class DebertaEmbeddings {
-  readonly wordEmbeddings: Float32Array;
+  /** [vocab, embedding]: float32, or int8 rows under `dtype: 'q8'` (dequantized row by row on gather). */
+  readonly wordEmbeddings: Float32Array | Int8Rows;
   /** Also used by the Enhanced Mask Decoder, which is why it is loaded whenever the checkpoint has it. */
   readonly positionEmbeddings: Float32Array | null;
   readonly tokenTypeEmbeddings: Float32Array | null;
@@ -19,7 +21,8 @@ export class DebertaEmbeddings {
 
   constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
     const E = config.embeddingSize;
-    this.wordEmbeddings = w.get('word_embeddings.weight', [config.vocabSize, E]).data;
+    const wordShape = [config.vocabSize, E] as const;
+    this.wordEmbeddings = w.dtype === 'q8' ? w.getQ8('word_embeddings.weight', wordShape) : w.get('word_embeddings.weight', wordShape).data;
     const posShape = [config.maxPositionEmbeddings, E];
     this.positionEmbeddings = config.positionBiasedInput
       ? w.get('position_embeddings.weight', posShape).data
@@ -38,7 +41,9 @@ export class DebertaEmbeddings {
     const E = this.config.embeddingSize;
     const rows = batch * length;
     let x: Float32Array = new Float32Array(rows * E); // [batch, length, embedding]
-    K.embeddingGather({ table: this.wordEmbeddings, cols: E, ids, out: x });
+    const words = this.wordEmbeddings;
+    if (words instanceof Float32Array) K.embeddingGather({ table: words, cols: E, ids, out: x });
+    else for (let t = 0; t < rows; t++) dequantizeRow(words, E, ids[t], x, t * E, false);
     if (this.config.positionBiasedInput && this.positionEmbeddings !== null) {
       const positions = new Int32Array(rows);
       for (let t = 0; t < rows; t++) positions[t] = t % length;

@@ -1,4 +1,5 @@
 import type { Backend } from '../tensor/backend.js';
+import type { AttentionMapRequest } from './attention-maps.js';
 import type { AttentionInput } from './attention.js';
 import type { DebertaConfig } from './config.js';
 import { ConvLayer } from './conv-layer.js';
@@ -55,13 +56,14 @@ export class DebertaEncoder {
 
   /**
    * embeddings: the embeddings output [batch, length, hidden]. Returns each layer's output (the last is
-   * the encoder output); the conv branch, when present, is folded into layer 0's output.
+   * the encoder output); the conv branch, when present, is folded into layer 0's output. maps: when given, every
+   * layer appends its attention maps to `maps.out`.
    */
-  forward(embeddings: Float32Array, input: AttentionInput, rel: RelativeContext | null): Float32Array[] {
+  forward(embeddings: Float32Array, input: AttentionInput, rel: RelativeContext | null, maps?: AttentionMapRequest): Float32Array[] {
     const outputs: Float32Array[] = [];
     let h = embeddings;
     for (let i = 0; i < this.layers.length; i++) {
-      let out = this.layers[i].forward(h, h, input, rel && rel.terms(i));
+      let out = this.layers[i].forward(h, h, input, rel && rel.terms(i), maps);
       if (i === 0 && this.conv !== null) out = this.conv.forward(h, out, input);
       outputs.push(out);
       h = out;

@@ -1,4 +1,5 @@
 import type { Backend, RelativeTerms } from '../tensor/backend.js';
+import type { AttentionMapRequest } from './attention-maps.js';
 import { DisentangledSelfAttention, type AttentionInput } from './attention.js';
 import type { DebertaConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
@@ -32,11 +33,14 @@ export class DebertaLayer {
     this.outputNorm = new LayerNorm(backend, w.scope('output.LayerNorm'), H, config.layerNormEps);
   }
 
-  /** hidden, query: [batch, length, hidden] -> [batch, length, hidden]; relative: this layer's c2p/p2c terms. */
-  forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, relative: RelativeTerms | null): Float32Array {
+  /**
+   * hidden, query: [batch, length, hidden] -> [batch, length, hidden]; relative: this layer's c2p/p2c terms;
+   * maps: collects this layer's attention maps when given.
+   */
+  forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, relative: RelativeTerms | null, maps?: AttentionMapRequest): Float32Array {
     const K = this.backend;
     const rows = input.batch * input.length;
-    const context = this.attention.forward(hidden, query, input, relative); // [batch, length, heads·d]
+    const context = this.attention.forward(hidden, query, input, relative, maps); // [batch, length, heads·d]
     const a = this.attentionOutput.forward(context, rows); // [batch, length, hidden]
     K.add({ a, b: query, out: a });
     this.attentionNorm.forward(a);

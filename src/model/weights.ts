@@ -1,6 +1,8 @@
 import { WeightsError } from '../errors.js';
 import { describe } from '../options.js';
-import { Tensor, type TensorMap } from '../tensor/tensor.js';
+import { quantizeRows, WEIGHT_QMAX, type Int8Rows } from '../tensor/quant.js';
+import { Int8Tensor, Tensor, type Int8TensorMap, type TensorMap } from '../tensor/tensor.js';
+import { SCALE_SUFFIX, type ModelDtype } from './dtype.js';
 
 /** Tensors already checked for non-finite values (the word embeddings are fetched twice by masked-LM heads). */
 const finiteChecked = new WeakSet<Tensor>();
@@ -15,16 +17,36 @@ export class Weights {
     readonly prefix = '',
     /** Where the tensors came from, for error messages. */
     readonly source = 'weights',
+    private readonly quant: QuantState = { dtype: 'fp32', int8: new Map(), quantized: new Map(), copies: new Map() },
   ) {}
+
+  /** The precision modules built from these weights compute in. */
+  get dtype(): ModelDtype {
+    return this.quant.dtype;
+  }
+
+  /**
+   * The same tensors seen for a model of `dtype`, with a quantized checkpoint's int8 tensors. For `'q8'`,
+   * float tensors are handed out as copies, so that nothing the model keeps pins the checkpoint's file
+   * buffer (its float32 weights become int8 and the file can be collected).
+   */
+  withDtype(dtype: ModelDtype, int8: Int8TensorMap = new Map()): Weights {
+    return new Weights(this.tensors, this.prefix, this.source, { dtype, int8, quantized: new Map(), copies: new Map() });
+  }
+
+  /** Every tensor quantized at load so far, by key (what `deberta quantize` writes as int8). */
+  get quantizedTensors(): ReadonlyMap<string, Int8Rows> {
+    return this.quant.quantized;
+  }
 
   /** The same tensors and prefix, named `source` in error messages (e.g. to say which head asked). */
   withSource(source: string): Weights {
-    return new Weights(this.tensors, this.prefix, source);
+    return new Weights(this.tensors, this.prefix, source, this.quant);
   }
 
   /** The same tensors under `prefix.name.`. */
   scope(name: string): Weights {
-    return new Weights(this.tensors, this.key(name) + '.', this.source);
+    return new Weights(this.tensors, this.key(name) + '.', this.source, this.quant);
   }
 
   /** The full checkpoint key of a local name. */
@@ -33,7 +55,47 @@ export class Weights {
   }
 
   has(name: string): boolean {
-    return this.tensors.has(this.key(name));
+    return this.tensors.has(this.key(name)) || this.quant.int8.has(this.key(name));
+  }
+
+  /**
+   * The matrix `name` [rows, cols] as int8 rows with a float32 scale each: read as stored by a quantized
+   * checkpoint (`name` int8 plus `name_scale` float32 [rows]), or quantized now from the float tensor
+   * (once per key: the masked-LM decoder reuses the word embeddings).
+   */
+  getQ8(name: string, shape: readonly [number, number]): Int8Rows {
+    const key = this.key(name);
+    const done = this.quant.quantized.get(key);
+    if (done !== undefined) return done;
+    const stored = this.quant.int8.get(key);
+    let rows: Int8Rows;
+    if (stored !== undefined) {
+      rows = this.readInt8(key, stored, shape);
+    } else {
+      const t = this.tensors.get(key);
+      if (t === undefined) throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
+      rows = quantizeRows(this.check(key, t, shape).data, shape[0], shape[1]);
+    }
+    this.quant.quantized.set(key, rows);
+    return rows;
+  }
+
+  /** A stored int8 tensor and its scales, checked. */
+  private readInt8(key: string, t: Int8Tensor, shape: readonly [number, number]): Int8Rows {
+    if (!(t instanceof Int8Tensor) || t.shape.length !== 2 || t.shape[0] !== shape[0] || t.shape[1] !== shape[1]) {
+      throw new WeightsError(`${this.source}: int8 tensor "${key}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    }
+    const scaleKey = key + SCALE_SUFFIX;
+    const s = this.tensors.get(scaleKey);
+    if (s === undefined) throw new WeightsError(`${this.source}: int8 tensor "${key}" has no scales: missing tensor "${scaleKey}" (expected shape [${shape[0]}])`);
+    const scales = this.check(scaleKey, s, [shape[0]]).data;
+    const bad = scales.findIndex((v) => !(v >= 0));
+    if (bad >= 0) throw new WeightsError(`${this.source}: tensor "${scaleKey}" has a negative scale (${scales[bad]}) at [${bad}]`);
+    const q = t.data;
+    for (let i = 0; i < q.length; i++) {
+      if (q[i] < -WEIGHT_QMAX) throw new WeightsError(`${this.source}: int8 tensor "${key}" holds -128 at element ${i}; the q8 scheme uses [-127, 127]`);
+    }
+    return { data: q, scales: scales.slice() };
   }
 
   /**
@@ -44,7 +106,22 @@ export class Weights {
   get(name: string, shape: readonly number[]): Tensor {
     const key = this.key(name);
     const t = this.tensors.get(key);
-    if (t === undefined) throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
+    if (t === undefined) {
+      if (this.quant.int8.has(key)) throw new WeightsError(`${this.source}: tensor "${key}" is stored as int8, but this model reads it as float32; the quantized checkpoint does not match the model`);
+      throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
+    }
+    const checked = this.check(key, t, shape);
+    if (this.quant.dtype === 'fp32') return checked;
+    let copy = this.quant.copies.get(key);
+    if (copy === undefined) {
+      copy = new Tensor(checked.data.slice(), checked.shape);
+      this.quant.copies.set(key, copy);
+    }
+    return copy;
+  }
+
+  /** `t` checked as the float32 tensor `key` of `shape`, finite. */
+  private check(key: string, t: Tensor, shape: readonly number[]): Tensor {
     if (!(t instanceof Tensor) || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
       throw new WeightsError(`${this.source}: "${key}" is not a float32 Tensor (got ${describe(t)})`);
     }
@@ -95,4 +172,15 @@ function unravel(index: number, shape: readonly number[]): number[] {
     index = Math.floor(index / shape[d]);
   }
   return out;
+}
+
+/** What the scopes of one model's weights share about precision. */
+interface QuantState {
+  readonly dtype: ModelDtype;
+  /** A quantized checkpoint's int8 tensors. */
+  readonly int8: Int8TensorMap;
+  /** int8 rows handed out, by key: stored ones and those quantized at load. */
+  readonly quantized: Map<string, Int8Rows>;
+  /** float32 copies handed out under `'q8'`, by key. */
+  readonly copies: Map<string, Tensor>;
 }

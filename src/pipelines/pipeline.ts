@@ -4,13 +4,12 @@ import type { PredictEntitiesOptions } from '../gliner/options.js';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import type { FileSource } from '../io/file-source.js';
 import { checkLoadOptions, LOAD_OPTION_KEYS, type LoadOptions } from '../io/load-options.js';
-import { COMPUTE_OPTION_KEYS, type ComputeOptions } from '../model/backend-options.js';
+import { checkComputeOptions, COMPUTE_OPTION_KEYS, type ComputeOptions } from '../model/backend-options.js';
 import { construct, modelSource, type ModelClass } from '../model/build.js';
 import { DebertaModel } from '../model/deberta-model.js';
 import { DebertaForQuestionAnswering, DebertaForSequenceClassification, DebertaForTokenClassification } from '../model/heads/classification.js';
 import { DebertaForMaskedLM } from '../model/heads/masked-lm.js';
 import { checkOptions, describe, mergeKeys, type OptionKeys } from '../options.js';
-import { checkBackendRequest } from '../tensor/default-backend.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { AutoTokenizer, TOKENIZER_LOAD_OPTION_KEYS, type TokenizerLoadOptions } from '../tokenizers/auto.js';
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
@@ -157,7 +156,7 @@ export async function pipeline<T extends Task>(task: T, source: string | URL | F
   choiceOption(o.semantics, 'semantics', ['slow', 'fast'] as const, 'pipeline');
   intOption(o.modelMaxLength, 'modelMaxLength', 'pipeline');
   const compute = pick<ComputeOptions>(o, COMPUTE_OPTION_KEYS);
-  checkBackendRequest(compute);
+  checkComputeOptions(compute);
   if (task === 'gliner') {
     // A GLiNER repository has gliner_config.json, not config.json, and its own tokenizer rules.
     const model = await GlinerModel.fromPretrained(source, o);

@@ -76,6 +76,66 @@ export interface GemmArgs {
   readonly accumulate?: boolean;
 }
 
+/**
+ * A weight W [N, K] quantized to int8 rows (see `tensor/quant.ts`) and laid out by a backend's
+ * {@link Backend.packQ8} for {@link Backend.gemmQ8}: opaque, like {@link PackedMatrix}. As there, `rows` is
+ * K and `cols` is N: the shape of the B it stands for in x · Wᵀ.
+ */
+export interface PackedQ8Matrix {
+  /** K: the inner dimension (W's columns). */
+  readonly rows: number;
+  /** N: the output channels (W's rows). */
+  readonly cols: number;
+  /** Releases memory the backend holds for it outside the JS heap; it must not be used afterwards. Idempotent. */
+  dispose(): void;
+}
+
+/** Arguments of {@link Backend.packQ8}: W [N, K] as int8 rows with one float32 scale per row. */
+export interface PackQ8Args {
+  /** W [N, K] row-major, values in [-127, 127]. */
+  readonly weights: Int8Array;
+  /** Element of `weights` where W starts; default 0. */
+  readonly offset?: number;
+  /** [N] scales (from element `scalesOffset`): W[n, k] ≈ weights[n, k] · scales[n]. */
+  readonly scales: Float32Array;
+  /** Element of `scales` for row 0; default 0. */
+  readonly scalesOffset?: number;
+  /** K. */
+  readonly rows: number;
+  /** N. */
+  readonly cols: number;
+}
+
+/**
+ * Arguments of {@link Backend.gemmQ8}: C [m, N] = A [m, K] · Wᵀ (+ bias) (+ C), A quantized per row on the
+ * fly, products summed in int32, dequantized in float32, exactly as `tensor/quant.ts` specifies. Shapes,
+ * offsets and strides as {@link GemmArgs}.
+ */
+export interface GemmQ8Args extends Omit<GemmArgs, 'b'> {
+  /** W packed by {@link Backend.packQ8} (of this backend or another of this library's backends). */
+  readonly b: PackedQ8Matrix;
+}
+
+/**
+ * Arguments of {@link Backend.dotQ8}: the raw int32 accumulators C[i, n] = Σ_k A[i, k] · W[n, k] of
+ * already quantized activations, what {@link Backend.gemmQ8} dequantizes (exposed so that backends can be
+ * checked to agree bit for bit).
+ */
+export interface DotQ8Args {
+  readonly m: number;
+  /** A [m, K]: element (i, k) at `a[aOffset + i * aStride + k]`, each within ±activationLimit(K). */
+  readonly a: Int16Array;
+  readonly aOffset?: number;
+  /** Default K. */
+  readonly aStride?: number;
+  readonly b: PackedQ8Matrix;
+  /** C [m, N]: element (i, n) at `out[outOffset + i * outStride + n]`. */
+  readonly out: Int32Array;
+  readonly outOffset?: number;
+  /** Default N. */
+  readonly outStride?: number;
+}
+
 /** Arguments of {@link Backend.add}: out[i] = a[i] + b[i] over `length` elements; `out` may alias `a` or `b`. */
 export interface AddArgs {
   readonly a: Float32Array;
@@ -299,6 +359,15 @@ export interface Backend {
   packB(args: PackArgs): PackedMatrix;
   /** C = A · B (+ bias) (+ C when accumulating). */
   gemm(args: GemmArgs): void;
+  /**
+   * Packs int8 weights once for {@link gemmQ8}. The three integer ops are optional: a backend without
+   * them runs `dtype: 'q8'` models' matmuls on the TypeScript reference (`tensor/js/matmul-q8.ts`).
+   */
+  packQ8?(args: PackQ8Args): PackedQ8Matrix;
+  /** C = quantize(A) · Wᵀ dequantized (+ bias) (+ C): the matmul of `dtype: 'q8'` models. */
+  gemmQ8?(args: GemmQ8Args): void;
+  /** The int32 accumulators of quantized A against packed int8 W. */
+  dotQ8?(args: DotQ8Args): void;
   /** Elementwise sum. */
   add(args: AddArgs): void;
   /** Scales each row of a matrix by its own factor. */

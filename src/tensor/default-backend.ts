@@ -6,7 +6,7 @@
  */
 import { InputError } from '../errors.js';
 import { describe } from '../options.js';
-import type { Backend } from './backend.js';
+import type { Backend, GemmQ8Args, PackedQ8Matrix, PackQ8Args } from './backend.js';
 import { jsBackend } from './js/backend.js';
 import { createWasmBackend, threadsSupported, wasmSimdSupported } from './wasm/backend.js';
 import { prebuiltKernels } from './wasm/host/prebuilt.js';
@@ -133,13 +133,37 @@ export function pickBackend(request: BackendRequest): PickedBackend {
   return { backend: createWasmBackend({ numThreads: n }), owned: true };
 }
 
+/** The optional ops of `dtype: 'q8'`: a backend has all of them or none. */
+const INTEGER_OPS: readonly string[] = ['packQ8', 'gemmQ8', 'dotQ8'];
+
+/** The integer ops of a `dtype: 'q8'` model: the backend's own, or the TypeScript reference where it has none. */
+export interface IntegerOps {
+  packQ8(args: PackQ8Args): PackedQ8Matrix;
+  gemmQ8(args: GemmQ8Args): void;
+}
+
+/**
+ * `backend`'s integer kernels, or the TypeScript reference's for a backend without them (a custom backend,
+ * say): q8 models run on any backend, only slower there.
+ */
+export function integerOps(backend: Backend): IntegerOps {
+  if (backend.packQ8 !== undefined && backend.gemmQ8 !== undefined) {
+    return { packQ8: backend.packQ8.bind(backend), gemmQ8: backend.gemmQ8.bind(backend) };
+  }
+  return { packQ8: jsBackend.packQ8!, gemmQ8: jsBackend.gemmQ8! };
+}
+
 /** A backend must have every op the reference backend has, so a wrong value fails here and not mid-forward. */
 function checkBackend(backend: unknown): void {
   if (backend === null || typeof backend !== 'object') {
     throw new InputError(`backend must be a Backend (e.g. jsBackend, or one from createWasmBackend), got ${describe(backend)}`);
   }
   const ops = backend as Record<string, unknown>;
-  const missing = Object.keys(jsBackend).filter((op) => op !== 'name' && typeof ops[op] !== 'function');
+  const missing = Object.keys(jsBackend).filter((op) => op !== 'name' && !INTEGER_OPS.includes(op) && typeof ops[op] !== 'function');
+  const integer = INTEGER_OPS.filter((op) => typeof ops[op] === 'function');
+  if (integer.length > 0 && integer.length < INTEGER_OPS.length) {
+    throw new InputError(`backend has ${integer.join(', ')} but not ${INTEGER_OPS.filter((op) => !integer.includes(op)).join(', ')}: the integer kernels come as a set`);
+  }
   if (missing.length > 0) throw new InputError(`backend lacks the kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: not a Backend`);
 }
 

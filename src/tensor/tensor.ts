@@ -46,3 +46,24 @@ export class Tensor {
 
 /** Named tensors as a checkpoint holds them (Hugging Face state-dict keys). */
 export type TensorMap = Map<string, Tensor>;
+
+/**
+ * An int8 tensor as a quantized checkpoint stores it (`deberta quantize`): row-major `data` with the given
+ * `shape`; its float32 scales are a separate {@link Tensor}.
+ */
+export class Int8Tensor {
+  readonly data: Int8Array;
+  readonly shape: readonly number[];
+
+  constructor(data: Int8Array, shape: readonly number[]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) {
+      throw new RangeError(`Int8Tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
+    }
+    this.data = data;
+    this.shape = shape;
+  }
+}
+
+/** Int8 tensors by checkpoint key. */
+export type Int8TensorMap = Map<string, Int8Tensor>;

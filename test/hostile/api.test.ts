@@ -117,7 +117,9 @@ describe('model', () => {
       await expectNamedFailures(`forward({${field}: [[1, X, 1]]})`, (x) => model.forward({ ...base, [field]: [[1, x, 1]] }));
     }
     await expectNamedFailures('forward(ids, X)', (x) => model.forward({ inputIds: [[1, 2]] }, x as never));
-    await expectNamedFailures('forward(ids, {outputHiddenStates: X})', (x) => model.forward({ inputIds: [[1, 2]] }, { outputHiddenStates: x as boolean }));
+    for (const key of ['outputHiddenStates', 'outputAttentions', 'outputAttentionTerms']) {
+      await expectNamedFailures(`forward(ids, {${key}: X})`, (x) => model.forward({ inputIds: [[1, 2]] }, { [key]: x }));
+    }
   });
 
   it('masked-LM forward options', async () => {

@@ -168,10 +168,10 @@ describe('options are checked at every model entry point', () => {
 
   it('rejects unknown keys, naming the key, the nearest valid one and the valid ones', async () => {
     await expect(DebertaModel.fromPretrained(dir, { numThread: 2 } as never)).rejects.toThrow(
-      'DebertaModel.fromPretrained: unknown option "numThread" (did you mean "numThreads"?); valid options: backend, fetch, hubUrl, numThreads, onProgress, revision, signal',
+      'DebertaModel.fromPretrained: unknown option "numThread" (did you mean "numThreads"?); valid options: backend, dtype, fetch, hubUrl, numThreads, onProgress, revision, signal',
     );
-    await expect(DebertaModel.fromPretrained(dir, { dtype: 'q8' } as never)).rejects.toThrow(InputError);
-    await expect(DebertaModel.fromPretrained(dir, { dtype: 'q8' } as never)).rejects.toThrow('unknown option "dtype"; valid options:');
+    await expect(DebertaModel.fromPretrained(dir, { quantize: 'q8' } as never)).rejects.toThrow(InputError);
+    await expect(DebertaModel.fromPretrained(dir, { quantize: 'q8' } as never)).rejects.toThrow('unknown option "quantize"; valid options:');
     expect(() => DebertaModel.fromWeights(config, tensors, { signal: undefined } as never)).toThrow('DebertaModel.fromWeights: unknown option "signal"');
     await expect(model.forward(ids, { outputHiddenState: true } as never)).rejects.toThrow(
       'DebertaModel.forward: unknown option "outputHiddenState" (did you mean "outputHiddenStates"?)',
@@ -195,7 +195,7 @@ describe('options are checked at every model entry point', () => {
     await expect(mlm.forward(ids, { positions: [[0, 1], 2] } as never)).rejects.toThrow('positions[1] must be a [batch, position] pair, got 2');
     await expect(mlm.forward(ids, { decoder: 'fast' } as never)).rejects.toThrow(`decoder must be 'standard' or 'emd', got the string "fast"`);
     const qa = await DebertaForQuestionAnswering.fromPretrained(join(dir, 'heads', 'question_answering'));
-    await expect(qa.forward(ids, { topK: 1 } as never)).rejects.toThrow('DebertaForQuestionAnswering.forward: unknown option "topK"; valid options: outputHiddenStates');
+    await expect(qa.forward(ids, { topK: 1 } as never)).rejects.toThrow('DebertaForQuestionAnswering.forward: unknown option "topK"; valid options: outputAttentionTerms, outputAttentions, outputHiddenStates');
     // valid options still work
     const out = await mlm.forward(ids, { positions: [[0, 1]], outputHiddenStates: true });
     expect(out.logits.shape).toEqual([1, 100]);

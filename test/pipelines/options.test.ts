@@ -37,9 +37,9 @@ describe('pipeline() options', () => {
   it('an unknown key names it, the near valid one, and every valid one', async () => {
     await rejects(
       () => pipeline('fill-mask', MLM, { numThread: 2 } as never),
-      'pipeline: unknown option "numThread" (did you mean "numThreads"?); valid options: backend, fetch, hubUrl, modelMaxLength, numThreads, onProgress, revision, semantics, signal',
+      'pipeline: unknown option "numThread" (did you mean "numThreads"?); valid options: backend, dtype, fetch, hubUrl, modelMaxLength, numThreads, onProgress, revision, semantics, signal',
     );
-    await rejects(() => pipeline('fill-mask', MLM, { dtype: 'fp16' } as never), 'unknown option "dtype"; valid options: backend,');
+    await rejects(() => pipeline('fill-mask', MLM, { quantize: 'fp16' } as never), 'unknown option "quantize"; valid options: backend,');
     await rejects(() => pipeline('fill-mask', MLM, null as never), 'pipeline: options must be an object, got null');
   });
 

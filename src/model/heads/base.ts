@@ -7,7 +7,17 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { COMPUTE_OPTION_KEYS, type ComputeOptions } from '../backend-options.js';
 import { buildModel, loadModel, type ModelClass, type WeightsInput } from '../build.js';
 import type { DebertaConfig } from '../config.js';
-import { checkForwardOptions, DebertaModel, FORWARD_OPTION_KEYS, FROM_PRETRAINED_OPTION_KEYS, hiddenStateTensors, type BackboneResult } from '../deberta-model.js';
+import type { AttentionTerms } from '../attention-maps.js';
+import {
+  attentionMapOutputs,
+  attentionMapRequest,
+  checkForwardOptions,
+  DebertaModel,
+  FORWARD_OPTION_KEYS,
+  FROM_PRETRAINED_OPTION_KEYS,
+  hiddenStateTensors,
+  type BackboneResult,
+} from '../deberta-model.js';
 import type { ModelInputs } from '../inputs.js';
 import type { Weights } from '../weights.js';
 
@@ -15,13 +25,28 @@ import type { Weights } from '../weights.js';
 export interface HeadForwardOptions {
   /** Also return the backbone's embeddings output and every layer's output. */
   outputHiddenStates?: boolean;
+  /** Also return every encoder layer's attention probabilities (as `DebertaModel.forward`). */
+  outputAttentions?: boolean;
+  /** Also return every encoder layer's scaled c2c / c2p / p2c score terms (as `DebertaModel.forward`). */
+  outputAttentionTerms?: boolean;
+}
+
+/**
+ * What every head returns besides its logits, when asked. The maps are the backbone's, over the sequences it
+ * ran: for multiple choice, [batch · choices, heads, seq, seq].
+ */
+export interface BackboneOutputs {
+  /** With `outputHiddenStates`: the embeddings output, then each layer's output, each [batch, seq, hidden]. */
+  hiddenStates?: Tensor[];
+  /** With `outputAttentions`: each encoder layer's attention probabilities [batch, heads, seq, seq]. */
+  attentions?: Tensor[];
+  /** With `outputAttentionTerms`: each encoder layer's scaled score terms [batch, heads, seq, seq] (or null). */
+  attentionTerms?: AttentionTerms[];
 }
 
 /** What a head with one logits tensor returns. */
-export interface LogitsOutput {
+export interface LogitsOutput extends BackboneOutputs {
   logits: Tensor;
-  /** With `outputHiddenStates`: the embeddings output, then each layer's output, each [batch, seq, hidden]. */
-  hiddenStates?: Tensor[];
 }
 
 /**
@@ -84,9 +109,14 @@ export abstract class DebertaTaskModel {
     return options.outputHiddenStates ? hiddenStateTensors(run, this.config.hiddenSize) : undefined;
   }
 
-  /** Runs the backbone (inside {@link compute}). */
-  protected runBackbone(inputs: ModelInputs): BackboneResult {
-    return this.deberta.run(inputs);
+  /** Hidden states and attention maps, as the options ask: spread into a head's output. */
+  protected backboneOutputs(run: BackboneResult, options: HeadForwardOptions): BackboneOutputs {
+    return { hiddenStates: this.hiddenStates(run, options), ...attentionMapOutputs(run, this.config) };
+  }
+
+  /** Runs the backbone (inside {@link compute}), with the attention maps the options ask for. */
+  protected runBackbone(inputs: ModelInputs, options: HeadForwardOptions = {}): BackboneResult {
+    return this.deberta.run(inputs, attentionMapRequest(options), `${this.constructor.name}.forward`);
   }
 
   /** Runs a forward's synchronous part, after checking that the model was not disposed. */

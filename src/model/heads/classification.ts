@@ -4,7 +4,7 @@ import type { ModelInputs } from '../inputs.js';
 import { Linear } from '../linear.js';
 import type { Backend } from '../../tensor/backend.js';
 import type { Weights } from '../weights.js';
-import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
+import { DebertaTaskModel, type BackboneOutputs, type HeadForwardOptions, type LogitsOutput } from './base.js';
 import { ContextPooler } from './pooler.js';
 
 /**
@@ -29,11 +29,11 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
   async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<LogitsOutput> {
     options = this.forwardOptions(options);
     return this.compute(() => {
-      const run = this.runBackbone(inputs);
+      const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
       const pooled = this.pooler.forward(run.states[run.states.length - 1], batch, length); // [batch, pooler_hidden]
       const logits = this.classifier.forward(pooled, batch); // [batch, num_labels]
-      return { logits: new Tensor(logits, [batch, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+      return { logits: new Tensor(logits, [batch, this.config.numLabels]), ...this.backboneOutputs(run, options) };
     });
   }
 }
@@ -55,21 +55,20 @@ export class DebertaForTokenClassification extends DebertaTaskModel {
   async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<LogitsOutput> {
     options = this.forwardOptions(options);
     return this.compute(() => {
-      const run = this.runBackbone(inputs);
+      const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
       const logits = this.classifier.forward(run.states[run.states.length - 1], batch * length);
-      return { logits: new Tensor(logits, [batch, length, this.config.numLabels]), hiddenStates: this.hiddenStates(run, options) };
+      return { logits: new Tensor(logits, [batch, length, this.config.numLabels]), ...this.backboneOutputs(run, options) };
     });
   }
 }
 
 /** What {@link DebertaForQuestionAnswering.forward} returns. */
-export interface QuestionAnsweringOutput {
+export interface QuestionAnsweringOutput extends BackboneOutputs {
   /** [batch, seq]: score of each token as the answer's first token. */
   startLogits: Tensor;
   /** [batch, seq]: score of each token as the answer's last token. */
   endLogits: Tensor;
-  hiddenStates?: Tensor[];
 }
 
 /** Extractive question answering: `qa_outputs` Linear(hidden, 2) split into start and end logits. */
@@ -89,7 +88,7 @@ export class DebertaForQuestionAnswering extends DebertaTaskModel {
   async forward(inputs: ModelInputs, options?: HeadForwardOptions): Promise<QuestionAnsweringOutput> {
     options = this.forwardOptions(options);
     return this.compute(() => {
-      const run = this.runBackbone(inputs);
+      const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
       const both = this.qaOutputs.forward(run.states[run.states.length - 1], batch * length); // [batch, seq, 2]
       const start = new Float32Array(batch * length);
@@ -101,7 +100,7 @@ export class DebertaForQuestionAnswering extends DebertaTaskModel {
       return {
         startLogits: new Tensor(start, [batch, length]),
         endLogits: new Tensor(end, [batch, length]),
-        hiddenStates: this.hiddenStates(run, options),
+        ...this.backboneOutputs(run, options),
       };
     });
   }

@@ -1,4 +1,6 @@
-import type { Backend, PackedMatrix } from '../../tensor/backend.js';
+import type { Backend, PackedMatrix, PackedQ8Matrix } from '../../tensor/backend.js';
+import { integerOps } from '../../tensor/default-backend.js';
+import type { Int8Rows } from '../../tensor/quant.js';
 import type { DebertaConfig } from '../config.js';
 import { LayerNorm } from '../layer-norm.js';
 import { Linear } from '../linear.js';
@@ -14,20 +16,20 @@ import type { Weights } from '../weights.js';
  * - microsoft's (`lm_predictions.lm_head.dense`, `.LayerNorm`, `.bias`), which the official checkpoints carry.
  *
  * The decoder is tied to the word embeddings; it is packed on first use, since the table is large and only
- * masked-LM runs need it.
+ * masked-LM runs need it. Under `dtype: 'q8'` the table's int8 rows are the decoder's int8 output channels.
  */
 export class LMPredictionHead {
   readonly dense: Linear;
   readonly norm: LayerNorm;
   readonly bias: Float32Array;
-  private decoder: PackedMatrix | null = null;
+  private decoder: PackedMatrix | PackedQ8Matrix | null = null;
 
   constructor(
     private readonly backend: Backend,
     private readonly config: DebertaConfig,
     w: Weights,
     readonly layout: 'legacy' | 'lm_predictions',
-    private readonly wordEmbeddings: Float32Array,
+    private readonly wordEmbeddings: Float32Array | Int8Rows,
   ) {
     const E = config.embeddingSize;
     const V = config.vocabSize;
@@ -51,9 +53,16 @@ export class LMPredictionHead {
     const x = this.dense.forward(hidden, rows); // [rows, embedding]
     K.activate({ activation: this.config.hiddenAct, x });
     this.norm.forward(x);
-    this.decoder ??= K.packB({ source: this.wordEmbeddings, rows: E, cols: V, transposed: true });
     const logits = new Float32Array(rows * V);
-    K.gemm({ m: rows, a: x, b: this.decoder, out: logits, bias: this.bias });
+    const table = this.wordEmbeddings;
+    if (table instanceof Float32Array) {
+      const decoder = (this.decoder ??= K.packB({ source: table, rows: E, cols: V, transposed: true })) as PackedMatrix;
+      K.gemm({ m: rows, a: x, b: decoder, out: logits, bias: this.bias });
+    } else {
+      const int = integerOps(K);
+      const decoder = (this.decoder ??= int.packQ8({ weights: table.data, scales: table.scales, rows: E, cols: V })) as PackedQ8Matrix;
+      int.gemmQ8({ m: rows, a: x, b: decoder, out: logits, bias: this.bias });
+    }
     return logits;
   }
 

@@ -23,7 +23,13 @@ export interface MaskedLMForwardOptions extends HeadForwardOptions {
   positions?: Array<[number, number]>;
 }
 
-const MASKED_LM_FORWARD_OPTION_KEYS: OptionKeys<MaskedLMForwardOptions> = { outputHiddenStates: true, decoder: true, positions: true };
+const MASKED_LM_FORWARD_OPTION_KEYS: OptionKeys<MaskedLMForwardOptions> = {
+  outputHiddenStates: true,
+  outputAttentions: true,
+  outputAttentionTerms: true,
+  decoder: true,
+  positions: true,
+};
 
 /**
  * Masked language modelling. The head layout is chosen by the checkpoint's keys: transformers' legacy
@@ -57,7 +63,7 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
     if (decoder !== 'standard' && decoder !== 'emd') throw new InputError(`DebertaForMaskedLM.forward: decoder must be 'standard' or 'emd', got ${describe(decoder)}`);
     const positions = checkPositions(options.positions);
     return this.compute(() => {
-      const run = this.runBackbone(inputs);
+      const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
       const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
       const V = this.config.vocabSize;
@@ -71,10 +77,10 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
           rows.set(h.subarray((b * length + t) * H, (b * length + t + 1) * H), i * H);
         });
         const logits = this.lmHead.forward(rows, positions.length);
-        return { logits: new Tensor(logits, [positions.length, V]), hiddenStates: this.hiddenStates(run, options) };
+        return { logits: new Tensor(logits, [positions.length, V]), ...this.backboneOutputs(run, options) };
       }
       const logits = this.lmHead.forward(h, batch * length);
-      return { logits: new Tensor(logits, [batch, length, V]), hiddenStates: this.hiddenStates(run, options) };
+      return { logits: new Tensor(logits, [batch, length, V]), ...this.backboneOutputs(run, options) };
     });
   }
 }

@@ -56,10 +56,10 @@ export class DebertaForMultipleChoice extends DebertaTaskModel {
         inputIds: flatten('inputIds', ids)!,
         attentionMask: flatten('attentionMask', inputs.attentionMask),
         tokenTypeIds: flatten('tokenTypeIds', inputs.tokenTypeIds),
-      });
+      }, options);
       const pooled = this.pooler.forward(run.states[run.states.length - 1], batch * choices, run.inputs.length);
       const logits = this.classifier.forward(pooled, batch * choices); // [batch·choices, 1]
-      return { logits: new Tensor(logits, [batch, choices]), hiddenStates: this.hiddenStates(run, options) };
+      return { logits: new Tensor(logits, [batch, choices]), ...this.backboneOutputs(run, options) };
     });
   }
 }

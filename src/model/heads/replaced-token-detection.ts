@@ -36,7 +36,7 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
     options = this.forwardOptions(options);
     return this.compute(() => {
       const K = this.backend;
-      const run = this.runBackbone(inputs);
+      const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
       const H = this.config.hiddenSize;
       const h = run.states[run.states.length - 1];
@@ -52,7 +52,7 @@ export class DebertaForReplacedTokenDetection extends DebertaTaskModel {
       const y = this.dense.forward(x, batch * length);
       K.activate({ activation: this.config.hiddenAct, x: y });
       const logits = this.classifier.forward(y, batch * length); // [batch·seq, 1]
-      return { logits: new Tensor(logits, [batch, length]), hiddenStates: this.hiddenStates(run, options) };
+      return { logits: new Tensor(logits, [batch, length]), ...this.backboneOutputs(run, options) };
     });
   }
 }

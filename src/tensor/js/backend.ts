@@ -11,6 +11,7 @@ import { addGatheredScores, embeddingGather } from './gather.js';
 import { layerNorm } from './layer-norm.js';
 import { gemm, packB } from './matmul.js';
 import { lstm } from './lstm.js';
+import { dotQ8, gemmQ8, packQ8 } from './matmul-q8.js';
 import { maskedSoftmax } from './softmax.js';
 
 /** The plain TypeScript kernels: the reference and the fallback of every other backend. */
@@ -18,6 +19,9 @@ export const jsBackend: Backend = {
   name: 'js',
   packB,
   gemm,
+  packQ8,
+  gemmQ8,
+  dotQ8,
   add,
   scaleRows,
   layerNorm,

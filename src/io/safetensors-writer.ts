@@ -1,0 +1,31 @@
+// A leaf of io/: the one safetensors writer (used by `deberta quantize`).
+import { Int8Tensor, Tensor } from '../tensor/tensor.js';
+
+/**
+ * A `.safetensors` file holding `tensors` in iteration order: F32 for {@link Tensor}, I8 for
+ * {@link Int8Tensor}; the JSON header padded with spaces to a multiple of 8 bytes, as the reference writer
+ * does, so every tensor's data stays aligned for zero-copy views when read back.
+ */
+export function toSafetensors(tensors: ReadonlyMap<string, Tensor | Int8Tensor>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  // F32 tensors first, so they start at multiples of 4; the I8 ones after need no alignment.
+  const order = [...tensors].sort(([, a], [, b]) => Number(a instanceof Int8Tensor) - Number(b instanceof Int8Tensor));
+  let at = 0;
+  for (const [name, t] of order) {
+    const bytes = t.data.byteLength;
+    header[name] = { dtype: t instanceof Int8Tensor ? 'I8' : 'F32', shape: t.shape, data_offsets: [at, at + bytes] };
+    at += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((new TextEncoder().encode(json).length) % 8)) % 8);
+  const head = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + head.length + at);
+  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
+  out.set(head, 8);
+  let pos = 8 + head.length;
+  for (const [, t] of order) {
+    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
+    pos += t.data.byteLength;
+  }
+  return out;
+}
