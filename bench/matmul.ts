@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { panelsOf } from '../src/tensor/panel-matrix.js';
 import type { WasmBackend } from '../src/tensor/wasm/backend.js';
 import { isRelaxedChild, localBackends, relaxedFromChild, report } from './backends.js';
+import { benchGemmQ8, printGemmQ8 } from './matmul-q8.js';
 import { median, timeRuns } from './timing.js';
 
 const SHAPES: Array<[number, number, number]> = [[128, 768, 768], [128, 768, 3072], [128, 3072, 768], [512, 768, 768]];
@@ -14,6 +15,7 @@ const SHAPES: Array<[number, number, number]> = [[128, 768, 768], [128, 768, 307
 export async function benchMatmul(): Promise<void> {
   const gflops = new Map<string, number>(); // `${backend} ${shape}` -> GFLOP/s
   const packing = new Map<string, string>();
+  const int8 = new Map<string, number>(); // `${backend} ${shape}` -> GOP/s of gemmQ8
   for (const { name, make } of localBackends()) {
     const K = make();
     if ('ready' in K) await (K as WasmBackend).ready();
@@ -34,10 +36,19 @@ export async function benchMatmul(): Promise<void> {
       if (!name.includes('×')) packing.set(`${name} ${k}x${n}`, `${packMs.toFixed(1)} ms for ${((panelsOf(packed).data.length * 4) / 2 ** 20).toFixed(2)} MiB`);
       packed.dispose();
     }
+    if (name.startsWith('wasm') && !name.includes('×')) {
+      for (const [shape, g] of benchGemmQ8(K)) {
+        int8.set(`${name} ${shape}`, g);
+        report(`int8 ${name} ${shape}`, g);
+      }
+    }
     if ('dispose' in K) (K as WasmBackend).dispose();
   }
   if (isRelaxedChild) return;
-  for (const [key, value] of relaxedFromChild('matmul')) gflops.set(key, value as number);
+  for (const [key, value] of relaxedFromChild('matmul')) {
+    if (key.startsWith('int8 ')) int8.set(key.slice(5), value as number);
+    else gflops.set(key, value as number);
+  }
 
   const numpy = numpyGflops();
   const names = [...new Set([...gflops.keys()].map((key) => key.slice(0, key.lastIndexOf(' '))))];
@@ -53,6 +64,7 @@ export async function benchMatmul(): Promise<void> {
   }
   console.log('\nPacking a weight [N, K] once at load (time, packed size):');
   for (const [key, value] of packing) console.log(`- ${key}: ${value}`);
+  printGemmQ8(int8, gflops);
 }
 
 /** numpy on one core, for scale; empty where python3 or numpy is missing. */

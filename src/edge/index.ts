@@ -9,6 +9,8 @@ import attentionRelaxed from './attention-relaxed.wasm?module';
 import attentionSimd from './attention-simd.wasm?module';
 import gemmRelaxed from './gemm-relaxed.wasm?module';
 import gemmSimd from './gemm-simd.wasm?module';
+import gemmQ8Relaxed from './gemmQ8-relaxed.wasm?module';
+import gemmQ8Simd from './gemmQ8-simd.wasm?module';
 import normRelaxed from './norm-relaxed.wasm?module';
 import normSimd from './norm-simd.wasm?module';
 import { relaxedSimdSupported } from '../tensor/wasm/host/detect.js';
@@ -38,7 +40,7 @@ function modules(variant: string, values: Record<keyof KernelModules, unknown>):
 }
 
 if (typeof WebAssembly === 'object' && typeof WebAssembly.Module === 'function') {
-  const simd = modules('simd', { gemm: gemmSimd, attention: attentionSimd, norm: normSimd });
-  const relaxed = relaxedSimdSupported() ? modules('relaxed', { gemm: gemmRelaxed, attention: attentionRelaxed, norm: normRelaxed }) : undefined;
+  const simd = modules('simd', { gemm: gemmSimd, attention: attentionSimd, norm: normSimd, gemmQ8: gemmQ8Simd });
+  const relaxed = relaxedSimdSupported() ? modules('relaxed', { gemm: gemmRelaxed, attention: attentionRelaxed, norm: normRelaxed, gemmQ8: gemmQ8Relaxed }) : undefined;
   usePrebuiltKernels({ simd, relaxedSimd: relaxed });
 }

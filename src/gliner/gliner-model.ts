@@ -130,6 +130,7 @@ export class GlinerModel {
       this.spanHead = new SpanHead(backend, w.scope('span_rep_layer.span_rep_layer'), w.scope('prompt_rep_layer'), H, config.maxWidth);
       this.tokenHead = null;
     }
+    if (w.dtype === 'q8') w.release(); // as model/build.ts: nothing may pin the float32 file
   }
 
   /**

@@ -86,7 +86,10 @@ export function weightsFor(from: ModelSource, options: ComputeOptions): Weights 
 export function construct<M>(cls: ModelClass<M>, from: ModelSource, options: ComputeOptions): M {
   const { backend, owned } = pickBackend(options);
   try {
-    return new cls(from.config, weightsFor(from, options), backend, owned);
+    const weights = weightsFor(from, options);
+    const model = new cls(from.config, weights, backend, owned);
+    if (weights.dtype === 'q8') weights.release(); // the float32 file can go: the model holds int8 packs
+    return model;
   } catch (e) {
     if (owned) backend.dispose?.();
     throw e;

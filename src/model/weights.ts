@@ -12,13 +12,33 @@ const finiteChecked = new WeakSet<Tensor>();
  * their own names (`dense.weight`) and get the tensor stored under the full Hugging Face key.
  */
 export class Weights {
+  private readonly quant: QuantState;
+
   constructor(
-    private readonly tensors: TensorMap,
+    tensors: TensorMap,
     readonly prefix = '',
     /** Where the tensors came from, for error messages. */
     readonly source = 'weights',
-    private readonly quant: QuantState = { dtype: 'fp32', int8: new Map(), quantized: new Map(), copies: new Map() },
-  ) {}
+    quant?: QuantState,
+  ) {
+    this.quant = quant ?? { tensors, dtype: 'fp32', int8: new Map(), quantized: new Map(), copies: new Map() };
+  }
+
+  private get tensors(): TensorMap {
+    return this.quant.tensors;
+  }
+
+  /**
+   * Drops every scope's hold on the checkpoint once a q8 model is built: its modules keep their int8
+   * packs and float copies, and a `Weights` kept around (a task model's head weights) must not pin the
+   * float32 file or the int8 rows already copied into packs. Reading afterwards finds nothing.
+   */
+  release(): void {
+    this.quant.tensors = new Map();
+    this.quant.int8 = new Map();
+    this.quant.quantized.clear();
+    this.quant.copies.clear();
+  }
 
   /** The precision modules built from these weights compute in. */
   get dtype(): ModelDtype {
@@ -31,7 +51,7 @@ export class Weights {
    * buffer (its float32 weights become int8 and the file can be collected).
    */
   withDtype(dtype: ModelDtype, int8: Int8TensorMap = new Map()): Weights {
-    return new Weights(this.tensors, this.prefix, this.source, { dtype, int8, quantized: new Map(), copies: new Map() });
+    return new Weights(this.tensors, this.prefix, this.source, { tensors: this.tensors, dtype, int8, quantized: new Map(), copies: new Map() });
   }
 
   /** Every tensor quantized at load so far, by key (what `deberta quantize` writes as int8). */
@@ -176,9 +196,11 @@ function unravel(index: number, shape: readonly number[]): number[] {
 
 /** What the scopes of one model's weights share about precision. */
 interface QuantState {
+  /** The checkpoint's float tensors (emptied by `release`). */
+  tensors: TensorMap;
   readonly dtype: ModelDtype;
   /** A quantized checkpoint's int8 tensors. */
-  readonly int8: Int8TensorMap;
+  int8: Int8TensorMap;
   /** int8 rows handed out, by key: stored ones and those quantized at load. */
   readonly quantized: Map<string, Int8Rows>;
   /** float32 copies handed out under `'q8'`, by key. */

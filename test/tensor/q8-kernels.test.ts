@@ -12,7 +12,13 @@ import { randomArray, rng } from '../helpers/random.js';
 
 type Q8Backend = Required<Pick<Backend, 'packQ8' | 'gemmQ8' | 'dotQ8'>> & Backend;
 
-const K = defaultBackend() as Q8Backend;
+// The project's default backend, and on the relaxed-SIMD project also the opt-in relaxed integer-dot kernel.
+const DEFAULT = defaultBackend() as Q8Backend;
+const UNDER_TEST: Q8Backend[] = [
+  DEFAULT,
+  ...((DEFAULT as Partial<WasmBackend>).relaxedSimd === true ? [createWasmBackend({ relaxedSimd: true, relaxedIntegerDot: true }) as Q8Backend] : []),
+];
+const K = DEFAULT;
 const ref = jsBackend as Q8Backend;
 
 const MS = [1, 2, 3, 5, 17];
@@ -48,7 +54,7 @@ function expectIdentical(got: ArrayLike<number>, want: ArrayLike<number>, label:
   }
 }
 
-describe(`q8 ops of the ${K.name} backend`, () => {
+for (const K of UNDER_TEST) describe(`q8 ops of the ${K.name} backend${(K as Partial<WasmBackend>).relaxedIntegerDot ? ' (relaxed integer dot)' : ''}`, () => {
   it('has the integer ops', () => {
     expect(typeof K.packQ8).toBe('function');
     expect(typeof K.gemmQ8).toBe('function');
@@ -184,7 +190,7 @@ describe(`q8 ops of the ${K.name} backend`, () => {
 /** The wasm backends of this engine, plain and (where it has it) relaxed SIMD. */
 const wasmBackends = (): WasmBackend[] => [
   createWasmBackend({ relaxedSimd: false }),
-  ...(relaxedSimdSupported() ? [createWasmBackend({ relaxedSimd: true })] : []),
+  ...(relaxedSimdSupported() ? [createWasmBackend({ relaxedSimd: true }), createWasmBackend({ relaxedSimd: true, relaxedIntegerDot: true })] : []),
 ];
 
 describe('q8 packs across backends', () => {

@@ -5,7 +5,7 @@
  * they need no copy.
  *
  * Layout of `wasm/`: `emit/` writes WebAssembly bytes (encoding, function and module builders, inline SIMD
- * math); `kernels/` generates the modules (gemm, attention, norm); `host/` is the TypeScript that runs them
+ * math); `kernels/` generates the modules (gemm, attention, norm, gemm-q8); `host/` is the TypeScript that runs them
  * (runtime, heap, packed weights, feature detection, and one adapter per module: host/gemm.ts calls
  * kernels/gemm.ts); `threads/` the worker pool; `layout.ts` the constants both sides share (panel width, ...).
  */
@@ -19,10 +19,12 @@ import { addGatheredScores, embeddingGather } from '../js/gather.js';
 import { layerNorm } from '../js/layer-norm.js';
 import { lstm } from '../js/lstm.js';
 import { gemm } from '../js/matmul.js';
+import { dotQ8, gemmQ8 } from '../js/matmul-q8.js';
 import { maskedSoftmax } from '../js/softmax.js';
 import { wasmAttention } from './host/attention.js';
 import { relaxedSimdSupported, wasmSimdSupported } from './host/detect.js';
 import { wasmGemm } from './host/gemm.js';
+import { wasmDotQ8, wasmGemmQ8, wasmPackQ8 } from './host/gemm-q8.js';
 import { WasmHeapExhaustedError } from './host/heap.js';
 import { wasmActivate, wasmLayerNorm } from './host/norm.js';
 import { packOnHeap, packResident } from './host/packed.js';
@@ -37,6 +39,13 @@ export interface WasmBackendOptions {
    * true on an engine without it throws.
    */
   relaxedSimd?: boolean;
+  /**
+   * Run `dtype: 'q8'` matmuls on the relaxed-SIMD integer dot product (`i16x8.relaxed_dot_i8x16_i7x16_s`)
+   * instead of `i32x4.dot_i16x8_s`. Default false: on x86 without VNNI, engines lower it to plain SSE and it
+   * measured about a third slower (README, "Integer inference"); engines that map it to Arm `sdot` or
+   * x86 VNNI may gain. Results are bit-identical either way. Needs relaxed SIMD.
+   */
+  relaxedIntegerDot?: boolean;
   /**
    * Cap on the WebAssembly memory in bytes (default: 4 GiB, the wasm32 limit). Weights that do not fit stay
    * packed in JS memory (copied in per call, in chunks), and a call whose operands do not fit runs on the
@@ -67,6 +76,8 @@ export interface WasmMemoryStats {
 export interface WasmBackend extends Backend {
   /** Whether the matmul uses f32x4.relaxed_madd. */
   readonly relaxedSimd: boolean;
+  /** Whether the int8 matmul uses the relaxed integer dot product ({@link WasmBackendOptions.relaxedIntegerDot}). */
+  readonly relaxedIntegerDot: boolean;
   /** Threads running the kernels, the caller's included. */
   readonly numThreads: number;
   /** Current memory use. */
@@ -115,7 +126,9 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   if (threads > 1 && !threadsSupported()) {
     throw new Error('numThreads > 1 needs worker threads sharing memory: Node >= 20.16, or a cross-origin isolated page');
   }
-  const rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes, threads);
+  const relaxedQ8 = options.relaxedIntegerDot ?? false;
+  if (relaxedQ8 && !relaxedSimdSupported()) throw new Error('relaxedIntegerDot needs WebAssembly relaxed SIMD, which this JavaScript engine lacks');
+  const rt = createRuntime(relaxed, options.timer, options.maxMemoryBytes, threads, relaxedQ8);
   // When the wasm memory cannot hold a call's operands, that call runs on the reference kernels instead.
   const orJs = <A, R>(wasm: (args: A) => R, js: (args: A) => R) => (args: A): R => {
     try {
@@ -129,9 +142,13 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
   const backend: WasmBackend = {
     name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
     relaxedSimd: relaxed,
+    relaxedIntegerDot: relaxedQ8,
     // A transient pack (into a caller's buffer) stays on the JS heap; weights go to wasm memory.
     packB: (args) => (args.into !== undefined ? packOnHeap(args) : packResident(rt, args)),
     gemm: orJs((args) => wasmGemm(rt, args), gemm),
+    packQ8: (args) => wasmPackQ8(rt, args),
+    gemmQ8: orJs((args) => wasmGemmQ8(rt, args), gemmQ8),
+    dotQ8: orJs((args) => wasmDotQ8(rt, args), dotQ8),
     add,
     scaleRows,
     layerNorm: orJs((args) => wasmLayerNorm(rt, args), layerNorm),

@@ -17,6 +17,7 @@ export type Local = number;
 
 /** Relaxed-SIMD opcodes, only emitted after feature detection. */
 const RELAXED_MADD = 0x105;
+const RELAXED_DOT_I8_I7 = 0x112;
 
 export class FunctionBuilder {
   readonly code = new ByteWriter();
@@ -146,6 +147,7 @@ export class FunctionBuilder {
   f32Mul(): this { return this.op(0x94); }
   f32Div(): this { return this.op(0x95); }
   f32Max(): this { return this.op(0x97); }
+  f32FromI32(): this { return this.op(0xb2); }
   f32Sqrt(): this { return this.op(0x91); }
   f64Add(): this { return this.op(0xa0); }
   f64Sub(): this { return this.op(0xa1); }
@@ -205,6 +207,20 @@ export class FunctionBuilder {
   f64x2PromoteLow(): this { return this.simd(0x5f); }
   i32x4Shl(): this { return this.simd(0xab); }
   i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
+  i32x4MinS(): this { return this.simd(0xb6); }
+  i32x4MaxS(): this { return this.simd(0xb8); }
+  /** i32x4.dot_i16x8_s: lane i = a[2i]·b[2i] + a[2i+1]·b[2i+1], exact. */
+  i32x4DotI16x8(): this { return this.simd(0xba); }
+  i16x8Add(): this { return this.simd(0x8e); }
+  i16x8ShrU(): this { return this.simd(0x8d); }
+  /** Sign-extends bytes 0..7 (low) or 8..15 (high) to eight i16 lanes. */
+  i16x8ExtendLowI8x16(): this { return this.simd(0x87); }
+  i16x8ExtendHighI8x16(): this { return this.simd(0x88); }
+  /** Eight i32 (two vectors) to eight i16, saturating. */
+  i16x8NarrowI32x4S(): this { return this.simd(0x85); }
+  /** Sixteen i16 (two vectors) to sixteen u8, saturating. */
+  i8x16NarrowI16x8U(): this { return this.simd(0x66); }
   f32x4Abs(): this { return this.simd(0xe0); }
   f32x4Neg(): this { return this.simd(0xe1); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
@@ -229,4 +245,9 @@ export class FunctionBuilder {
   f32x4FromI32x4(): this { return this.simd(0xfa); } // f32x4.convert_i32x4_s
   /** a * b + c with one rounding (relaxed SIMD; the caller must have detected support). */
   relaxedMadd(): this { return this.simd(RELAXED_MADD); }
+  /**
+   * i16x8.relaxed_dot_i8x16_i7x16_s(a, b): lane i = a[2i]·b[2i] + a[2i+1]·b[2i+1], a signed bytes, b bytes
+   * that must be in [0, 127] (x86 lowers it to pmaddubsw, which reads them unsigned). Relaxed SIMD.
+   */
+  relaxedDotI8x16I7x16(): this { return this.simd(RELAXED_DOT_I8_I7); }
 }

@@ -5,21 +5,23 @@
  * here, and the runtime instantiates them instead of compiling the emitter's bytes.
  */
 
-/** The three shape-generic kernel modules of one variant, in the order `moduleBytes` gives them. */
+/** The shape-generic kernel modules of one variant, in the order `moduleBytes` gives them. */
 export interface KernelModules {
   readonly gemm: WebAssembly.Module;
   readonly attention: WebAssembly.Module;
   readonly norm: WebAssembly.Module;
+  /** The int8 matmul of `dtype: 'q8'`. */
+  readonly gemmQ8: WebAssembly.Module;
 }
 
-/** Prebuilt kernels: plain SIMD, and relaxed SIMD (fused multiply-add) for engines that have it. */
+/** Prebuilt kernels: plain SIMD, and relaxed SIMD (fused multiply-add, int8 dot products) for engines that have it. */
 export interface PrebuiltKernels {
   readonly simd: KernelModules;
   readonly relaxedSimd?: KernelModules;
 }
 
 /** The module names, in `moduleBytes` order; file `dist/edge/<name>-<variant>.wasm`. */
-export const KERNEL_NAMES = ['gemm', 'attention', 'norm'] as const;
+export const KERNEL_NAMES = ['gemm', 'attention', 'norm', 'gemmQ8'] as const;
 
 let prebuilt: PrebuiltKernels | null = null;
 

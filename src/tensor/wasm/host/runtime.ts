@@ -6,9 +6,11 @@
  */
 import { attentionModule } from '../kernels/attention.js';
 import { gemmModule } from '../kernels/gemm.js';
+import { gemmQ8Module } from '../kernels/gemm-q8.js';
 import { MAX_PAGES, WasmHeap } from './heap.js';
-import type { PackedMatrix } from '../../backend.js';
+import type { PackedMatrix, PackedQ8Matrix } from '../../backend.js';
 import type { WasmPackedMatrix } from './packed.js';
+import type { WasmQ8Matrix } from './packed-q8.js';
 import type { MemoryImport } from '../emit/module-builder.js';
 import { normModule } from '../kernels/norm.js';
 import { KC, PANEL, TILE_ROWS } from '../layout.js';
@@ -19,8 +21,12 @@ import { prebuiltModules } from './prebuilt.js';
 export interface WasmRuntime {
   readonly heap: WasmHeap;
   readonly relaxedSimd: boolean;
+  /** Whether the int8 matmul is the relaxed-dot kernel (else `i32x4.dot_i16x8_s`). */
+  readonly relaxedQ8: boolean;
   /** Other backends' packings, copied into this runtime's memory on first use. */
   readonly adopted: WeakMap<PackedMatrix, WasmPackedMatrix>;
+  /** Other backends' int8 packs, copied into this runtime's memory (in its kernel's layout) on first use. */
+  readonly adoptedQ8: WeakMap<PackedQ8Matrix, WasmQ8Matrix>;
   /** Worker threads sharing the memory, or null when single-threaded. */
   readonly pool: ThreadPool | null;
   gemm(m: number, k: number, n: number, a: number, lda: number, b: number, c: number, ldc: number, accumulate: number, bias: number): void;
@@ -34,15 +40,27 @@ export interface WasmRuntime {
   gelu(p: number, vecs: number): void;
   /** One (sequence, head) of disentangled attention; see kernels/attention.ts for the argument block (ATT). */
   attentionTask(item: number, thread: number, args: number): void;
+  /** The int8 product of a column chunk, and its dequantization; see kernels/gemm-q8.ts. */
+  gemmQ8Task(item: number, thread: number, ...args: number[]): void;
+  quantizeQ8(x: number, m: number, kp: number, limit: number, q: number, sx: number): void;
+  /** Relaxed-SIMD runtimes only. */
+  splitQ8(q: number, m: number, kp: number, planes: number): void;
 }
 
 /** The memory import of modules that threads share: a shared memory needs a declared maximum. */
 const SHARED_MEMORY: MemoryImport = { initial: 1, maximum: MAX_PAGES, shared: true };
 
-/** Every module's bytes, for size checks and async compilation. */
-export function moduleBytes(relaxedSimd: boolean, shared = false): Array<Uint8Array<ArrayBuffer>> {
+/**
+ * Every module's bytes, for size checks and async compilation. The int8 matmul uses the relaxed integer dot
+ * product only when asked (`relaxedQ8`): where engines lower it to plain SSE (x86 without VNNI), the 14-bit
+ * activations need two of its multiplies per one of `i32x4.dot_i16x8_s`, and it measured a third slower.
+ */
+export function moduleBytes(relaxedSimd: boolean, shared = false, relaxedQ8 = false): Array<Uint8Array<ArrayBuffer>> {
   const memory = shared ? SHARED_MEMORY : undefined;
-  return [gemmModule({ mr: TILE_ROWS, nr: PANEL, kc: KC, fma: relaxedSimd }, memory), attentionModule(memory), normModule(memory)];
+  return [
+    gemmModule({ mr: TILE_ROWS, nr: PANEL, kc: KC, fma: relaxedSimd }, memory), attentionModule(memory), normModule(memory),
+    gemmQ8Module(relaxedQ8, memory),
+  ];
 }
 
 /** Receives the duration of every kernel call, for profiling. */
@@ -52,18 +70,18 @@ export type KernelTimer = (kernel: string, ms: number) => void;
  * Instantiates the kernel modules (synchronously; the prebuilt ones when registered, see prebuilt.ts) over a
  * fresh heap; `timer` sees every wasm call of this thread. With `threads` > 1 the memory is shared and threads - 1 workers run the same modules.
  */
-export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemoryBytes?: number, threads = 1): WasmRuntime {
+export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemoryBytes?: number, threads = 1, relaxedQ8 = false): WasmRuntime {
   const shared = threads > 1;
   const heap = new WasmHeap(16, maxMemoryBytes, shared);
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
   // Prebuilt modules (registered by the edge entry, where compiling bytes is forbidden) are single-threaded.
-  const modules = (shared ? null : prebuiltModules(relaxedSimd))
-    ?? moduleBytes(relaxedSimd, shared).map((bytes) => new WebAssembly.Module(bytes));
+  const modules = (shared || relaxedQ8 ? null : prebuiltModules(relaxedSimd))
+    ?? moduleBytes(relaxedSimd, shared, relaxedQ8).map((bytes) => new WebAssembly.Module(bytes));
   // In order: a module may import an earlier one's exports (the attention task calls the gemm).
   for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, { env: { ...imports.env, ...exports } }).exports);
   const task = (name: string) => exports[name] as (...a: number[]) => void;
-  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask') }, threads - 1) : null;
+  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask'), gemmQ8Task: task('gemmQ8Task') }, threads - 1) : null;
   if (timer !== undefined) {
     for (const [name, fn] of Object.entries(exports)) {
       if (typeof fn !== 'function') continue;
@@ -75,5 +93,7 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
     }
   }
   const adopted = new WeakMap<PackedMatrix, WasmPackedMatrix>();
-  return { heap, relaxedSimd, adopted, pool, ...(exports as unknown as Omit<WasmRuntime, 'heap' | 'relaxedSimd' | 'adopted' | 'pool'>) };
+  const adoptedQ8 = new WeakMap<PackedQ8Matrix, WasmQ8Matrix>();
+  type Kernels = Omit<WasmRuntime, 'heap' | 'relaxedSimd' | 'relaxedQ8' | 'adopted' | 'adoptedQ8' | 'pool'>;
+  return { heap, relaxedSimd, relaxedQ8, adopted, adoptedQ8, pool, ...(exports as unknown as Kernels) };
 }

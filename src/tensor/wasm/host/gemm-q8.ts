@@ -1,0 +1,133 @@
+/**
+ * The wasm backend's int8 ops, calling kernels/gemm-q8.ts: activations are copied into scratch memory
+ * (zero-padded to the kernel's K), quantized there (and, for the relaxed kernel, split into hi/lo bytes),
+ * multiplied against the weight resident in wasm memory, dequantized, and copied out. Wide products run in
+ * column chunks so scratch stays bounded, and large ones across the worker pool.
+ */
+import type { DotQ8Args, GemmQ8Args, PackedQ8Matrix, PackQ8Args } from '../../backend.js';
+import { dotQ8 as jsDotQ8, gemmQ8 as jsGemmQ8, packQ8 as jsPackQ8 } from '../../js/matmul-q8.js';
+import { q8MatrixOf } from '../../q8-matrix.js';
+import { activationLimit } from '../../quant.js';
+import { CHUNK_FLOATS, Q8_PANEL } from '../layout.js';
+import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
+import { copyRows, copyRowsOut } from './packed.js';
+import { locateQ8, packQ8Resident, type WasmQ8Matrix } from './packed-q8.js';
+import type { WasmRuntime } from './runtime.js';
+
+/** Multiply-adds below which a product stays on one thread (waking workers costs more). */
+const PARALLEL_MIN = 1 << 18;
+
+/** Packs W into wasm memory; keeps the reference's pack (on the JS heap) when the memory is exhausted. */
+export function wasmPackQ8(rt: WasmRuntime, args: PackQ8Args): PackedQ8Matrix {
+  const rows = jsPackQ8(args); // validates, and views the caller's arrays
+  try {
+    return packQ8Resident(rt, args.rows, args.cols, q8MatrixOf(rows).canonical());
+  } catch (e) {
+    if (e instanceof WasmHeapExhaustedError) return rows;
+    throw e;
+  }
+}
+
+/** Columns per chunk: whole panels, with `perColumn` bytes of scratch per column kept near 16 MiB. */
+function columnChunk(np: number, perColumn: number): number {
+  return Math.min(np, Math.max(Q8_PANEL, Math.floor((CHUNK_FLOATS * 4) / perColumn / Q8_PANEL) * Q8_PANEL));
+}
+
+/**
+ * Runs gemmQ8Task over `np` columns: on this thread, or in chunks of whole panels claimed by the pool's
+ * threads. `args` are the task's arguments from m to accumulate.
+ */
+function run(rt: WasmRuntime, work: number, np: number, args: number[]): void {
+  if (rt.pool !== null && work >= PARALLEL_MIN) {
+    const per = Math.max(Q8_PANEL, Math.ceil(np / (rt.pool.size * 4) / Q8_PANEL) * Q8_PANEL);
+    rt.pool.run('gemmQ8Task', Math.ceil(np / per), [...args, per]);
+  } else {
+    rt.gemmQ8Task(0, 0, ...args, np);
+  }
+}
+
+/** The activation operand of the kernel: the int16 rows, or for the relaxed kernel their hi/lo bytes. */
+function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: number, planesAt: number): number {
+  if (!w.relaxed) return int16At;
+  rt.splitQ8(int16At, m, w.kp, planesAt);
+  return planesAt;
+}
+
+/** C = quantize(A) · Wᵀ dequantized (+ bias) (+ C), bit for bit as tensor/js/matmul-q8.ts. */
+export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
+  const { m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride, bias = null, accumulate = false } = args;
+  const { rows: K, cols: N } = b;
+  if (m === 0 || N === 0) return;
+  if (K === 0) return jsGemmQ8(args); // nothing to multiply: the reference writes bias (or 0) itself
+  const w = locateQ8(rt, b);
+  const { kp, np } = w;
+  const lda = aStride ?? K, ldo = outStride ?? N;
+  const chunk = columnChunk(np, m * 8 + 4);
+  const layout = new ScratchLayout();
+  const xAt = layout.take(m * kp * 4); // the float rows, then (relaxed) the hi/lo bytes
+  const qAt = layout.take(m * kp * 2);
+  const sxAt = layout.take(m * 4);
+  const cAt = layout.take(m * chunk * 4);
+  const oAt = layout.take(m * chunk * 4);
+  const biasAt = bias === null ? -1 : layout.take(chunk * 4);
+  const base = rt.heap.scratch(layout.size);
+  const wPtr = w.pointerIn(rt)!;
+  const heap = rt.heap.f32();
+  for (let i = 0; i < m; i++) {
+    const to = ((base + xAt) >> 2) + i * kp;
+    heap.set(a.subarray(aOffset + i * lda, aOffset + i * lda + K), to);
+    heap.fill(0, to + K, to + kp); // zeros change neither the row's max nor any dot product
+  }
+  rt.quantizeQ8(base + xAt, m, kp, activationLimit(K), base + qAt, base + sxAt);
+  const aPtr = activations(rt, w, m, base + qAt, base + xAt);
+  for (let col0 = 0; col0 < N; col0 += chunk) {
+    const cols = Math.min(chunk, N - col0);
+    const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
+    if (accumulate) copyRows(rt, out, outOffset + col0, ldo, base + oAt, chunk, m, cols);
+    if (bias !== null) {
+      const at = (base + biasAt) >> 2;
+      heap.set(bias.subarray(col0, col0 + cols), at);
+      heap.fill(0, at + cols, at + colsP);
+    }
+    const at = col0 * 4;
+    run(rt, m * K * cols, colsP, [
+      m, kp, colsP, aPtr, 2 * kp, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + at,
+      base + sxAt, w.scalesPtr + at, bias === null ? 0 : base + biasAt, base + oAt, accumulate ? 1 : 0,
+    ]);
+    copyRowsOut(rt, base + oAt, chunk, out, outOffset + col0, ldo, m, cols);
+  }
+}
+
+/** The int32 accumulators of already quantized rows, as tensor/js/matmul-q8.ts `dotQ8` (|a| ≤ 8191). */
+export function wasmDotQ8(rt: WasmRuntime, args: DotQ8Args): void {
+  const { m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride } = args;
+  const { rows: K, cols: N } = b;
+  if (m === 0 || N === 0) return;
+  if (K === 0) return jsDotQ8(args);
+  const w = locateQ8(rt, b);
+  const { kp, np } = w;
+  const lda = aStride ?? K, ldo = outStride ?? N;
+  const chunk = columnChunk(np, m * 4);
+  const layout = new ScratchLayout();
+  const qAt = layout.take(m * kp * 2);
+  const pAt = layout.take(w.relaxed ? m * kp * 2 : 0);
+  const cAt = layout.take(m * chunk * 4);
+  const base = rt.heap.scratch(layout.size);
+  const wPtr = w.pointerIn(rt)!;
+  const i16 = new Int16Array(rt.heap.memory.buffer, base + qAt, m * kp);
+  for (let i = 0; i < m; i++) {
+    i16.set(a.subarray(aOffset + i * lda, aOffset + i * lda + K), i * kp);
+    i16.fill(0, i * kp + K, (i + 1) * kp);
+  }
+  const aPtr = activations(rt, w, m, base + qAt, base + pAt);
+  for (let col0 = 0; col0 < N; col0 += chunk) {
+    const cols = Math.min(chunk, N - col0);
+    const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
+    run(rt, m * K * cols, colsP, [m, kp, colsP, aPtr, 2 * kp, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + col0 * 4, 0, 0, 0, 0, 0]);
+    const c = rt.heap.i32();
+    for (let i = 0; i < m; i++) {
+      const from = ((base + cAt) >> 2) + i * chunk;
+      out.set(c.subarray(from, from + cols), outOffset + i * ldo + col0);
+    }
+  }
+}
