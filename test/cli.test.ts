@@ -57,12 +57,34 @@ describe('deberta CLI', () => {
     [['fill-mask', '--top-k', 'x', 'a [MASK]'], 'deberta: --top-k must be a positive integer'],
     [['fill-mask', '--max-tokens-per-batch', '3', 'Paris is the [MASK] of France.'], 'maxTokensPerBatch 3 is smaller than'],
     [['fill-mask', '--model', '/nonexistent/folder', 'a [MASK]'], 'deberta: /nonexistent/folder'],
+    [['fill-mask', '--dtype', 'int8', 'a [MASK]'], 'deberta: --dtype must be fp32 or q8, got "int8"'],
+    [['quantize', NLI], 'deberta: quantize needs a source and an output folder, got 1 argument'],
   ])('%j fails with exit code 1 and one line', (args, message) => {
     const r = run(...args);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain(message);
+  });
+
+  it('quantize writes a q8 folder that every task loads; --dtype q8 quantizes at load with the same result', () => {
+    const out = mkdtempSync(join(tmpdir(), 'deberta-q8-cli-'));
+    try {
+      const example = join(ROOT, 'examples', 'deberta-v3-tiny-mlm');
+      const q = run('quantize', example, out);
+      expect(q.code, q.stderr).toBe(0);
+      expect(q.stdout).toContain('wrote model.safetensors, config.json');
+      expect(existsSync(join(out, 'spm.model')) || existsSync(join(out, 'tokenizer.json'))).toBe(true);
+      const stored = run('fill-mask', '--model', out, '--json', 'Paris is the [MASK] of France.');
+      const atLoad = run('fill-mask', '--dtype', 'q8', '--json', 'Paris is the [MASK] of France.');
+      expect(stored.code, stored.stderr).toBe(0);
+      expect(atLoad.code, atLoad.stderr).toBe(0);
+      expect(stored.stdout).toBe(atLoad.stdout); // bit-identical scores print identically
+      expect((JSON.parse(stored.stdout) as unknown[]).flat(2).length).toBe(5);
+      expect(run('quantize', '--help').stdout).toContain('deberta quantize <source> <out-folder>');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('exits 0 quietly when the reader closes the pipe early (deberta ... | head -c 10)', async () => {

@@ -6,7 +6,7 @@ import { readJsonWeights } from './json-weights.js';
 import type { LoadOptions } from './load-options.js';
 import { isQuantizedConfig, Q8_QUANT_METHOD } from './quantized-format.js';
 import { resolveSource } from './resolve.js';
-import { readSafetensors, readSafetensorsQuantized } from './safetensors.js';
+import { readSafetensors, readSafetensorsQuantized, type Decode } from './safetensors.js';
 import { loadSharded } from './sharded.js';
 import { readTorchBin } from './torch-bin.js';
 
@@ -44,11 +44,13 @@ const WEIGHTS: ReadonlyArray<readonly [string, CheckpointFormat]> = [
  * file found in this order is used: model.safetensors, model.safetensors.index.json, pytorch_model.bin,
  * pytorch_model.bin.index.json, model.json.
  * Either every tensor loads or a {@link WeightsError} names the bad file and what is wrong with it.
+ * `decode: 'on-demand'` leaves safetensors' float16/bfloat16 tensors in the file until each is read (see
+ * `Tensor.onDemand`); the default converts them at once.
  *
  * @throws {InputError} when `source` or an option is of the wrong type
  * @throws {WeightsError} when a file is missing, malformed or not a regular file, or a download fails
  */
-export async function loadCheckpoint(source: string | URL | FileSource, options: LoadOptions = {}): Promise<Checkpoint> {
+export async function loadCheckpoint(source: string | URL | FileSource, options: LoadOptions = {}, decode: Decode = 'eager'): Promise<Checkpoint> {
   const files = await resolveSource(source, options);
   const configBytes = await files.read('config.json');
   if (configBytes === null) return loadJsonOnly(files);
@@ -65,17 +67,17 @@ export async function loadCheckpoint(source: string | URL | FileSource, options:
     switch (format) {
       case 'safetensors':
         if (quantized) {
-          const { tensors, int8 } = guard(at, () => readSafetensorsQuantized(bytes, at));
+          const { tensors, int8 } = guard(at, () => readSafetensorsQuantized(bytes, at, decode));
           return { ...done(tensors), int8Tensors: int8 };
         }
-        return done(guard(at, () => readSafetensors(bytes, at)));
+        return done(guard(at, () => readSafetensors(bytes, at, decode)));
       case 'pytorch':
         return done(guard(at, () => readTorchBin(bytes, at)));
       case 'json':
         return done(guard(at, () => readJsonWeights(bytes, at)).tensors);
       case 'safetensors-sharded':
       case 'pytorch-sharded': {
-        const parse = format === 'safetensors-sharded' ? readSafetensors : readTorchBin;
+        const parse = format === 'safetensors-sharded' ? (b: Uint8Array, f: string) => readSafetensors(b, f, decode) : readTorchBin;
         const { tensors, shards } = await loadSharded(files, file, bytes, (b, f) => guard(f, () => parse(b, f)));
         return done(tensors, [file, ...shards]);
       }

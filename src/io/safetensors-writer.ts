@@ -9,10 +9,13 @@ import { Int8Tensor, Tensor } from '../tensor/tensor.js';
 export function toSafetensors(tensors: ReadonlyMap<string, Tensor | Int8Tensor>, metadata: Record<string, string> = { format: 'pt' }): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   // F32 tensors first, so they start at multiples of 4; the I8 ones after need no alignment.
-  const order = [...tensors].sort(([, a], [, b]) => Number(a instanceof Int8Tensor) - Number(b instanceof Int8Tensor));
+  // Data read once per tensor: a tensor decoded on demand decodes on every read.
+  const order = [...tensors]
+    .sort(([, a], [, b]) => Number(a instanceof Int8Tensor) - Number(b instanceof Int8Tensor))
+    .map(([name, t]) => [name, t, t.data] as const);
   let at = 0;
-  for (const [name, t] of order) {
-    const bytes = t.data.byteLength;
+  for (const [name, t, data] of order) {
+    const bytes = data.byteLength;
     header[name] = { dtype: t instanceof Int8Tensor ? 'I8' : 'F32', shape: t.shape, data_offsets: [at, at + bytes] };
     at += bytes;
   }
@@ -23,9 +26,9 @@ export function toSafetensors(tensors: ReadonlyMap<string, Tensor | Int8Tensor>,
   new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
   out.set(head, 8);
   let pos = 8 + head.length;
-  for (const [, t] of order) {
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), pos);
-    pos += t.data.byteLength;
+  for (const [, , data] of order) {
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), pos);
+    pos += data.byteLength;
   }
   return out;
 }

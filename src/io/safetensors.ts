@@ -42,28 +42,41 @@ interface Entry {
  * @param file the file name used in error messages
  * @throws {WeightsError} naming `file` (and the tensor at fault) when the file is malformed
  */
-export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors'): TensorMap {
+export function readSafetensors(bytes: Uint8Array, file = 'model.safetensors', decode: Decode = 'eager'): TensorMap {
   checkBytes(bytes, 'readSafetensors');
   const { entries, dataStart } = parseFile(bytes, file);
   const out: TensorMap = new Map();
-  for (const { name, dtype, shape, numel, begin } of entries) {
-    out.set(name, new Tensor(decodeFloats(bytes, dataStart + begin, numel, dtype), shape));
-  }
+  for (const e of entries) out.set(e.name, floatTensor(bytes, dataStart, e, decode));
   return out;
+}
+
+/**
+ * When tensors that need converting (float16, bfloat16, ...) become float32: `'eager'` at once, or
+ * `'on-demand'` on every read of `data` (see `Tensor.onDemand`), for a caller that converts each tensor
+ * once and keeps only the result (quantizing at load).
+ */
+export type Decode = 'eager' | 'on-demand';
+
+/** Entry `e` as a float32 Tensor: a view when it is aligned float32, else decoded as `decode` says. */
+function floatTensor(bytes: Uint8Array, dataStart: number, e: Entry, decode: Decode): Tensor {
+  const at = dataStart + e.begin;
+  const view = e.dtype === 'float32' && (bytes.byteOffset + at) % 4 === 0;
+  if (decode === 'eager' || view) return new Tensor(decodeFloats(bytes, at, e.numel, e.dtype), e.shape);
+  return Tensor.onDemand(e.shape, () => decodeFloats(bytes, at, e.numel, e.dtype));
 }
 
 /**
  * {@link readSafetensors} for a quantized checkpoint (`deberta quantize`): I8 tensors stay int8 (views into
  * `bytes`) in `int8`; every other tensor becomes float32 in `tensors`, as there.
  */
-export function readSafetensorsQuantized(bytes: Uint8Array, file = 'model.safetensors'): { tensors: TensorMap; int8: Int8TensorMap } {
+export function readSafetensorsQuantized(bytes: Uint8Array, file = 'model.safetensors', decode: Decode = 'eager'): { tensors: TensorMap; int8: Int8TensorMap } {
   checkBytes(bytes, 'readSafetensorsQuantized');
   const { entries, dataStart } = parseFile(bytes, file);
   const tensors: TensorMap = new Map();
   const int8: Int8TensorMap = new Map();
-  for (const { name, dtype, shape, numel, begin } of entries) {
-    if (dtype === 'int8') int8.set(name, new Int8Tensor(new Int8Array(bytes.buffer, bytes.byteOffset + dataStart + begin, numel), shape));
-    else tensors.set(name, new Tensor(decodeFloats(bytes, dataStart + begin, numel, dtype), shape));
+  for (const e of entries) {
+    if (e.dtype === 'int8') int8.set(e.name, new Int8Tensor(new Int8Array(bytes.buffer, bytes.byteOffset + dataStart + e.begin, e.numel), e.shape));
+    else tensors.set(e.name, floatTensor(bytes, dataStart, e, decode));
   }
   return { tensors, int8 };
 }

@@ -103,7 +103,8 @@ export async function loadModel<M>(
   options: LoadOptions & ComputeOptions,
 ): Promise<M> {
   checkComputeOptions(options); // before the download: a wrong numThreads should not cost a 700 MB fetch first
-  return construct(cls, modelSource(await loadCheckpoint(source, options)), options);
+  // q8 keeps only int8 copies, so float16 tensors are converted one at a time as they are quantized.
+  return construct(cls, modelSource(await loadCheckpoint(source, options, options.dtype === 'q8' ? 'on-demand' : 'eager')), options);
 }
 
 /** `fromWeights`: the whole path from a config (raw or parsed) and tensors in memory (option keys already checked). */

@@ -50,7 +50,7 @@ const TOKENIZER_FILES = ['tokenizer.json', 'spm.model', 'vocab.json', 'merges.tx
  * @throws {InputError} when the checkpoint is already quantized
  */
 export async function quantizeCheckpoint(source: string | URL | FileSource, options: LoadOptions = {}): Promise<QuantizedCheckpoint> {
-  const ckpt = await loadCheckpoint(source, options);
+  const ckpt = await loadCheckpoint(source, options, 'on-demand');
   if (isQuantizedConfig(ckpt.config)) throw new InputError(`${ckpt.source}: already quantized (${Q8_QUANT_METHOD}); quantize the float checkpoint it was made from`);
   const from = modelSource(ckpt);
   const weights = from.weights.withDtype('q8');

@@ -94,7 +94,7 @@ export class Weights {
     } else {
       const t = this.tensors.get(key);
       if (t === undefined) throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
-      rows = quantizeRows(this.check(key, t, shape).data, shape[0], shape[1]);
+      rows = quantizeRows(this.check(key, t, shape), shape[0], shape[1]);
     }
     this.quant.quantized.set(key, rows);
     return rows;
@@ -108,7 +108,7 @@ export class Weights {
     const scaleKey = key + SCALE_SUFFIX;
     const s = this.tensors.get(scaleKey);
     if (s === undefined) throw new WeightsError(`${this.source}: int8 tensor "${key}" has no scales: missing tensor "${scaleKey}" (expected shape [${shape[0]}])`);
-    const scales = this.check(scaleKey, s, [shape[0]]).data;
+    const scales = this.check(scaleKey, s, [shape[0]]);
     const bad = scales.findIndex((v) => !(v >= 0));
     if (bad >= 0) throw new WeightsError(`${this.source}: tensor "${scaleKey}" has a negative scale (${scales[bad]}) at [${bad}]`);
     const q = t.data;
@@ -130,35 +130,41 @@ export class Weights {
       if (this.quant.int8.has(key)) throw new WeightsError(`${this.source}: tensor "${key}" is stored as int8, but this model reads it as float32; the quantized checkpoint does not match the model`);
       throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
     }
-    const checked = this.check(key, t, shape);
-    if (this.quant.dtype === 'fp32') return checked;
+    if (this.quant.dtype === 'fp32') {
+      this.check(key, t, shape);
+      return t;
+    }
     let copy = this.quant.copies.get(key);
     if (copy === undefined) {
-      copy = new Tensor(checked.data.slice(), checked.shape);
+      copy = new Tensor(this.check(key, t, shape).slice(), t.shape);
       this.quant.copies.set(key, copy);
     }
     return copy;
   }
 
-  /** `t` checked as the float32 tensor `key` of `shape`, finite. */
-  private check(key: string, t: Tensor, shape: readonly number[]): Tensor {
-    if (!(t instanceof Tensor) || !(t.data instanceof Float32Array) || !Array.isArray(t.shape)) {
+  /**
+   * `t` checked as the float32 tensor `key` of `shape`, finite; returns its data, read once (a tensor
+   * decoded on demand decodes on every read).
+   */
+  private check(key: string, t: Tensor, shape: readonly number[]): Float32Array {
+    const data: unknown = t instanceof Tensor ? t.data : undefined;
+    if (!(data instanceof Float32Array) || !Array.isArray(t.shape)) {
       throw new WeightsError(`${this.source}: "${key}" is not a float32 Tensor (got ${describe(t)})`);
     }
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       throw new WeightsError(`${this.source}: tensor "${key}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
     }
-    if (t.data.length !== shape.reduce((a, b) => a * b, 1)) {
-      throw new WeightsError(`${this.source}: tensor "${key}" has ${t.data.length} elements for shape [${shape.join(', ')}]`);
+    if (data.length !== shape.reduce((a, b) => a * b, 1)) {
+      throw new WeightsError(`${this.source}: tensor "${key}" has ${data.length} elements for shape [${shape.join(', ')}]`);
     }
     if (!finiteChecked.has(t)) {
-      const bad = firstNonFinite(t.data);
+      const bad = firstNonFinite(data);
       if (bad >= 0) {
-        throw new WeightsError(`${this.source}: tensor "${key}" has a non-finite value (${t.data[bad]}) at [${unravel(bad, t.shape).join(', ')}]; the checkpoint is corrupt or overflowed when it was saved`);
+        throw new WeightsError(`${this.source}: tensor "${key}" has a non-finite value (${data[bad]}) at [${unravel(bad, t.shape).join(', ')}]; the checkpoint is corrupt or overflowed when it was saved`);
       }
       finiteChecked.add(t);
     }
-    return t;
+    return data;
   }
 
   /** Like {@link get}, or `null` when the checkpoint does not have it. */

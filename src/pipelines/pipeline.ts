@@ -166,7 +166,7 @@ export async function pipeline<T extends Task>(task: T, source: string | URL | F
   }
   // The model's build path (model/build.ts), with the tokenizer loading alongside the checkpoint.
   const [ckpt, tokenizer] = await Promise.all([
-    loadCheckpoint(source, pick<LoadOptions>(o, LOAD_OPTION_KEYS)),
+    loadCheckpoint(source, pick<LoadOptions>(o, LOAD_OPTION_KEYS), compute.dtype === 'q8' ? 'on-demand' : 'eager'),
     AutoTokenizer.fromPretrained(source, pick<TokenizerLoadOptions>(o, TOKENIZER_LOAD_OPTION_KEYS)),
   ]);
   const from = modelSource(ckpt);

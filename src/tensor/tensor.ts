@@ -3,16 +3,38 @@
  * buffer (for example a weights file), so never assume `data.byteOffset` is 0.
  */
 export class Tensor {
-  readonly data: Float32Array;
   readonly shape: readonly number[];
+  #data: Float32Array | null;
+  #decode: (() => Float32Array) | null;
 
-  constructor(data: Float32Array, shape: readonly number[]) {
+  /** @param data the values, or (see {@link Tensor.onDemand}) a function decoding them on each read */
+  constructor(data: Float32Array | (() => Float32Array), shape: readonly number[]) {
+    this.shape = shape;
+    if (typeof data === 'function') {
+      this.#data = null;
+      this.#decode = data;
+      return;
+    }
     const n = shape.reduce((a, b) => a * b, 1);
     if (data.length !== n) {
       throw new RangeError(`Tensor data has ${data.length} elements but shape [${shape.join(', ')}] needs ${n}`);
     }
-    this.data = data;
-    this.shape = shape;
+    this.#data = data;
+    this.#decode = null;
+  }
+
+  /**
+   * A tensor decoded from its file on every read of `data`, never held: loading for `dtype: 'q8'` turns
+   * float16 weights into int8 one tensor at a time, so a float32 copy of the whole file never exists.
+   * Read `data` once into a local.
+   */
+  static onDemand(shape: readonly number[], decode: () => Float32Array): Tensor {
+    return new Tensor(decode, shape);
+  }
+
+  /** The values, row-major (a view into the file for aligned float32 checkpoints). */
+  get data(): Float32Array {
+    return this.#data ?? this.#decode!();
   }
 
   /** A zero-filled tensor of the given shape. */

@@ -185,3 +185,27 @@ describe('toSafetensors', () => {
     expect(Array.from(readSafetensors(bytes).get('q')!.data)).toEqual([-127, 0, 5, 127, 1]);
   });
 });
+
+describe('q8 from a float16 checkpoint', () => {
+  const FP16 = join(modelDir('v3_base_like'), 'fp16');
+
+  it('decodes each tensor on demand, never holding a float32 copy of the file', () => {
+    const tensors = readSafetensors(readFileSync(join(FP16, 'model.safetensors')), 'model.safetensors', 'on-demand');
+    const t = tensors.get('embeddings.word_embeddings.weight')!;
+    const first = t.data;
+    expect(t.data).not.toBe(first); // decoded again: the tensor holds no array
+    expect(Array.from(t.data)).toEqual(Array.from(first));
+    const eager = readSafetensors(readFileSync(join(FP16, 'model.safetensors'))).get('embeddings.word_embeddings.weight')!;
+    expect(eager.data).toBe(eager.data);
+    expect(Array.from(eager.data)).toEqual(Array.from(first));
+  });
+
+  it('gives the same bits as quantizing eagerly decoded weights', async () => {
+    const config = readJsonFile<Record<string, unknown>>(join(FP16, 'config.json'));
+    const eager = DebertaModel.fromWeights(config, readSafetensors(readFileSync(join(FP16, 'model.safetensors'))), { dtype: 'q8' });
+    const onDemand = await DebertaModel.fromPretrained(FP16, { dtype: 'q8' });
+    const x = inputsOf('v3_base_like');
+    const [a, b] = await Promise.all([eager.forward(x), onDemand.forward(x)]);
+    expect(identical(a.lastHiddenState.data, b.lastHiddenState.data)).toBe(true);
+  });
+});
