@@ -45,7 +45,7 @@ export { DTYPES, Q8_QUANT_METHOD, type ModelDtype } from './model/dtype.js';
 export { quantize, quantizeCheckpoint, type QuantizedCheckpoint } from './model/quantize.js';
 export { toSafetensors } from './io/safetensors-writer.js';
 export { parseConfig, type DebertaConfig, type PosAttType } from './model/config.js';
-export { DebertaModel, type ForwardOptions, type ModelOutput, type WeightsInput } from './model/deberta-model.js';
+export { DebertaModel, type ForwardOptions, type ModelOutput, type PaddingMode, type WeightsInput } from './model/deberta-model.js';
 export { MAX_ATTENTION_MAP_BYTES, type AttentionTerms } from './model/attention-maps.js';
 export type { ModelInputs } from './model/inputs.js';
 export { buildRelativePosition, logBucket } from './model/relative-position.js';

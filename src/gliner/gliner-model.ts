@@ -7,7 +7,7 @@ import type { FileSource } from '../io/file-source.js';
 import { checkLoadOptions } from '../io/load-options.js';
 import { resolveSource } from '../io/resolve.js';
 import { checkComputeOptions } from '../model/backend-options.js';
-import { DebertaModel } from '../model/deberta-model.js';
+import { DebertaModel, rowOf, stateRows } from '../model/deberta-model.js';
 import type { ModelDtype } from '../model/dtype.js';
 import { Linear } from '../model/linear.js';
 import { Weights } from '../model/weights.js';
@@ -285,14 +285,15 @@ export class GlinerModel {
     const T = Math.max(...batch.map((b) => b.inputIds.length));
     const inputIds = batch.map((b) => [...b.inputIds, ...new Array<number>(T - b.inputIds.length).fill(this.tokenizer.padTokenId)]);
     const attentionMask = batch.map((b) => [...new Array<number>(b.inputIds.length).fill(1), ...new Array<number>(T - b.inputIds.length).fill(0)]);
-    const run = this.backbone.run({ inputIds, attentionMask });
+    // Packed (padding 'skip'): the backbone and the projection compute the real tokens only.
+    const run = this.backbone.run({ inputIds, attentionMask }, undefined, 'GlinerModel', 'skip');
     const Hb = this.config.encoder.hiddenSize;
     const H = this.config.hiddenSize;
     let tokens = run.states[run.states.length - 1];
-    if (this.projection !== null) tokens = this.projection.forward(tokens, batch.length * T);
+    if (this.projection !== null) tokens = this.projection.forward(tokens, stateRows(run));
     const width = this.projection !== null ? H : Hb;
     return batch.map((input, b) => {
-      const base = b * T * width;
+      const base = rowOf(run, b, 0) * width; // the sequence's rows are consecutive from its first token
       const C = input.labels.length;
       const W = input.words.length;
       const labels = new Float32Array(C * H);

@@ -14,7 +14,7 @@
  * The layer's context still comes from the fused kernel, so asking for maps never changes the hidden states.
  */
 import { InputError } from '../errors.js';
-import type { Backend, RelativeTerms } from '../tensor/backend.js';
+import type { AttentionArgs, Backend } from '../tensor/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** Which maps a forward asks for; the encoder appends each layer's to `out`, in layer order. */
@@ -82,21 +82,10 @@ export function checkAttentionMapSize(
 }
 
 /** The inputs of {@link attentionMaps}: what the layer's fused attention call receives, minus V. */
-export interface AttentionMapArgs {
-  /** Queries [batch, length, heads · headSize] (unscaled). */
-  readonly q: Float32Array;
-  /** Keys [batch, length, heads · headSize]. */
-  readonly k: Float32Array;
-  readonly batch: number;
-  readonly length: number;
-  readonly heads: number;
-  readonly headSize: number;
-  readonly scale: number;
-  /** [batch, length], 1 for tokens, 0 for padding. */
-  readonly mask: Uint8Array;
-  /** This layer's relative terms, or null without relative attention. */
-  readonly relative: RelativeTerms | null;
+export interface AttentionMapArgs extends Omit<AttentionArgs, 'v'> {
+  /** Compute the probabilities. */
   readonly probabilities: boolean;
+  /** Compute the c2c / c2p / p2c terms. */
   readonly terms: boolean;
 }
 

@@ -3,6 +3,7 @@ import type { Int8Rows } from '../tensor/quant.js';
 import { attentionMaps, type AttentionMapRequest } from './attention-maps.js';
 import type { DebertaConfig } from './config.js';
 import { Linear } from './linear.js';
+import type { PackedLayout } from './packing.js';
 import type { Weights } from './weights.js';
 
 /** The per-call shapes and mask shared by every layer. */
@@ -92,6 +93,48 @@ export class DisentangledSelfAttention {
     // One kernel per call, not one op per term: c2c = Q Kᵀ, c2p and p2c from `relative` (posK / posQ per head
     // [d, rows], gather indices [length, length]), then XSoftmax(mask, (c2c + c2p + p2c) · scale) · V.
     return this.backend.attention({ q, k, v, batch, length, heads, headSize, scale, mask, relative }); // context [batch, length, heads·d]
+  }
+
+  /**
+   * The packed path (model/packing.ts): hidden holds the keys and values of the layout's rows, query the query
+   * states of `queryRows` rows whose first `layout.tokens` are the layout's (the Enhanced Mask Decoder adds
+   * rows of its own after them). Q, K and V are projected for the spans' rows only, and each sequence attends
+   * at its own length: one kernel call per sequence on its block of rows (per run of consecutive sequences of
+   * one length, whose blocks form a [group, length] batch), with `relative(length)` that layer's terms for it. Every other row is a padded query, whose context is 0 (it attends to nothing).
+   * Returns the context [queryRows, heads·d].
+   */
+  forwardPacked(
+    hidden: Float32Array,
+    query: Float32Array,
+    queryRows: number,
+    layout: PackedLayout,
+    relative: ((length: number) => RelativeTerms) | null,
+  ): Float32Array {
+    const { heads, headSize, scale } = this;
+    const A = heads * headSize;
+    const T = layout.tokens;
+    const context = new Float32Array(queryRows * A);
+    if (T === 0) return context;
+    const q = this.projections.query.forward(query, T); // Q [tokens, heads·d]
+    const k = this.projections.key.forward(hidden, T); // K [tokens, heads·d]
+    const v = this.projections.value.forward(hidden, T); // V [tokens, heads·d]
+    for (let b = 0; b < layout.batch; ) {
+      const n = layout.count[b];
+      // Consecutive sequences of one length are consecutive blocks of n rows: one call [group, n] runs them all.
+      let group = 1;
+      while (b + group < layout.batch && layout.count[b + group] === n) group++;
+      if (n > 0) {
+        const first = layout.start[b];
+        const [from, to] = [first * A, (first + group * n) * A];
+        const ctx = this.backend.attention({
+          q: q.subarray(from, to), k: k.subarray(from, to), v: v.subarray(from, to), batch: group, length: n, heads, headSize, scale,
+          mask: layout.mask.subarray(first, first + group * n), relative: relative && relative(n),
+        });
+        context.set(ctx, from);
+      }
+      b += group;
+    }
+    return context;
   }
 
   /** Frees packed weights (a shared key / query projection once). */

@@ -1,7 +1,7 @@
 import { InputError, WeightsError } from '../errors.js';
 import type { FileSource } from '../io/file-source.js';
 import { LOAD_OPTION_KEYS, type LoadOptions } from '../io/load-options.js';
-import { boolOption, checkOptions, mergeKeys, type OptionKeys } from '../options.js';
+import { boolOption, checkOptions, choiceOption, mergeKeys, type OptionKeys } from '../options.js';
 import type { Backend } from '../tensor/backend.js';
 import { defaultBackend, withBackend } from '../tensor/default-backend.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -13,6 +13,7 @@ import type { DebertaConfig } from './config.js';
 import { DebertaEmbeddings } from './embeddings.js';
 import { DebertaEncoder } from './encoder.js';
 import { prepareInputs, type BatchInputs, type ModelInputs } from './inputs.js';
+import { packLayout, packValues, unpackRows, type PackedLayout } from './packing.js';
 import type { RelativeContext } from './relative-projections.js';
 import type { Weights } from './weights.js';
 
@@ -30,20 +31,45 @@ export interface ForwardOptions {
    * key] and already scaled: their sum, masked, is what the softmax sees. See {@link AttentionTerms}.
    */
   outputAttentionTerms?: boolean;
+  /**
+   * What padded positions (attention mask 0) cost. `'compute'` (default): the padded batch runs through every
+   * layer as it is, padding included, as transformers runs it. `'skip'`: only the real tokens are computed,
+   * packed back to back: embeddings, every projection, the feed-forward, LayerNorm and the head run on them
+   * alone, and each sequence attends at its own length. Outputs at real positions equal `'compute'`'s to float
+   * rounding (1e-5), and padded positions get transformers' values too, at no cost: a padded position attends
+   * to nothing, so its hidden state is the same at every padded position of every input, computed once per
+   * forward. (Each sequence is computed over its span, from its first to its last real token: holes in a
+   * mask are computed as `'compute'` does.) Not with `outputAttentions` / `outputAttentionTerms`, whose maps
+   * cover the padded pairs. Pipelines use `'skip'`.
+   */
+  padding?: PaddingMode;
 }
 
+/** How a forward treats padded positions: see {@link ForwardOptions.padding}. */
+export type PaddingMode = 'compute' | 'skip';
+
 /** Every {@link ForwardOptions} key. */
-export const FORWARD_OPTION_KEYS: OptionKeys<ForwardOptions> = { outputHiddenStates: true, outputAttentions: true, outputAttentionTerms: true };
+export const FORWARD_OPTION_KEYS: OptionKeys<ForwardOptions> = { outputHiddenStates: true, outputAttentions: true, outputAttentionTerms: true, padding: true };
 
 /** The options of every `fromPretrained`: where to load from and how to compute. */
 export const FROM_PRETRAINED_OPTION_KEYS = mergeKeys<LoadOptions, ComputeOptions>(LOAD_OPTION_KEYS, COMPUTE_OPTION_KEYS);
 
-/** Checks a forward's options object: known keys only, `outputHiddenStates` and the attention-map flags booleans. */
+/**
+ * Checks a forward's options object: known keys only, `outputHiddenStates` and the attention-map flags booleans,
+ * `padding` one of its modes, and not `'skip'` with attention maps.
+ */
 export function checkForwardOptions<T extends ForwardOptions>(options: T | undefined, keys: OptionKeys<T>, where: string): T {
   const checked = checkOptions(options, keys, where);
   boolOption(checked.outputHiddenStates, 'outputHiddenStates', where);
-  boolOption(checked.outputAttentions, 'outputAttentions', where);
-  boolOption(checked.outputAttentionTerms, 'outputAttentionTerms', where);
+  const probabilities = boolOption(checked.outputAttentions, 'outputAttentions', where);
+  const terms = boolOption(checked.outputAttentionTerms, 'outputAttentionTerms', where);
+  const padding = choiceOption(checked.padding, 'padding', ['compute', 'skip'] as const, where);
+  if (padding === 'skip' && (probabilities === true || terms === true)) {
+    throw new InputError(
+      `${where}: padding 'skip' computes no padded positions, so it cannot give ${probabilities === true ? 'outputAttentions' : 'outputAttentionTerms'} ` +
+        "(attention maps cover every padded pair); use padding 'compute' (the default) with attention maps",
+    );
+  }
   return checked;
 }
 
@@ -83,6 +109,11 @@ export interface BackboneResult {
   maps?: LayerAttentionMaps[];
   /** What the maps hold, when asked for. */
   mapRequest?: AttentionMaps;
+  /**
+   * Set by `padding: 'skip'`: `states` (and whatever heads compute from them) are then packed rows
+   * [packed.rows, hidden], which `packed.rowOf` lays out [batch, seq] again (model/packing.ts).
+   */
+  packed?: PackedLayout;
 }
 
 export type { WeightsInput } from './build.js';
@@ -173,8 +204,9 @@ export class DebertaModel {
    * Runs the backbone and keeps everything heads may need (after {@link checkUsable}).
    * @internal
    */
-  run(inputs: ModelInputs, maps?: AttentionMaps, where = 'DebertaModel.forward'): BackboneResult {
+  run(inputs: ModelInputs, maps?: AttentionMaps, where = 'DebertaModel.forward', padding: PaddingMode = 'compute'): BackboneResult {
     const batch = prepareInputs(inputs, this.config);
+    if (padding === 'skip' && maps === undefined) return this.runPacked(batch);
     const { numHiddenLayers: layers, numAttentionHeads: heads } = this.config;
     // Before any compute: a request that cannot fit fails at once, naming the size it would need.
     if (maps !== undefined) checkAttentionMapSize(maps, { layers, batch: batch.batch, heads, length: batch.length }, where);
@@ -186,11 +218,30 @@ export class DebertaModel {
     return request === undefined ? { inputs: batch, attention, rel, states } : { inputs: batch, attention, rel, states, maps: request.out, mapRequest: maps };
   }
 
+  /** {@link run} with `padding: 'skip'`: the real tokens only, packed (model/packing.ts). */
+  private runPacked(batch: BatchInputs): BackboneResult {
+    const layout = packLayout(batch.mask, batch.batch, batch.length);
+    const attention: AttentionInput = { batch: batch.batch, length: batch.length, mask: batch.mask };
+    const rel = layout.maxCount > 0 ? this.encoder.relativeContext(layout.maxCount) : null;
+    const ids = packValues(batch.ids, layout);
+    const typeIds = batch.typeIds && packValues(batch.typeIds, layout);
+    const embedded = this.embeddings.forward(ids, typeIds, layout.mask, 1, layout.rows, layout.columns);
+    const states = [embedded, ...this.encoder.forwardPacked(embedded, layout, rel)];
+    return { inputs: batch, attention, rel, states, packed: layout };
+  }
+
   /** Hidden states for a batch of token ids. Async so that threaded backends need no API change. */
   async forward(inputs: ModelInputs, options?: ForwardOptions): Promise<ModelOutput> {
     options = checkForwardOptions(options, FORWARD_OPTION_KEYS, 'DebertaModel.forward');
     this.checkUsable();
-    const run = this.run(inputs, attentionMapRequest(options));
+    const run = this.run(inputs, attentionMapRequest(options), 'DebertaModel.forward', options.padding);
+    if (run.packed !== undefined) {
+      const H = this.config.hiddenSize;
+      const shape = [run.inputs.batch, run.inputs.length, H];
+      if (!options.outputHiddenStates) return { lastHiddenState: new Tensor(unpackRows(run.states[run.states.length - 1], H, run.packed.rowOf), shape) };
+      const all = hiddenStateTensors(run, H);
+      return { lastHiddenState: all[all.length - 1], hiddenStates: all };
+    }
     const states = hiddenStateTensors(run, this.config.hiddenSize);
     const out: ModelOutput = { lastHiddenState: states[states.length - 1], ...attentionMapOutputs(run, this.config) };
     if (options.outputHiddenStates) out.hiddenStates = states;
@@ -205,10 +256,27 @@ export function attentionMapOutputs(run: BackboneResult, config: DebertaConfig):
   return attentionMapTensors(run.maps, run.mapRequest, [run.inputs.batch, config.numAttentionHeads, L, L]);
 }
 
-/** A run's hidden states as Tensors [batch, seq, hidden] (views, no copies). */
+/** A run's hidden states as Tensors [batch, seq, hidden] (views, no copies; laid out again when packed). */
 export function hiddenStateTensors(run: BackboneResult, hiddenSize: number): Tensor[] {
   const shape = [run.inputs.batch, run.inputs.length, hiddenSize];
-  return run.states.map((s) => new Tensor(s, shape));
+  const { packed } = run;
+  return run.states.map((s) => new Tensor(packed === undefined ? s : unpackRows(s, hiddenSize, packed.rowOf), shape));
+}
+
+/** The row of a run's states (and per-token head outputs) that position t of sequence b reads. */
+export function rowOf(run: BackboneResult, b: number, t: number): number {
+  const i = b * run.inputs.length + t;
+  return run.packed === undefined ? i : run.packed.rowOf[i];
+}
+
+/** Rows of a run's states: batch · seq, or the packed rows. */
+export function stateRows(run: BackboneResult): number {
+  return run.packed === undefined ? run.inputs.batch * run.inputs.length : run.packed.rows;
+}
+
+/** A per-token output [stateRows(run), cols] laid out [batch · seq, cols] (itself when the run was not packed). */
+export function unpackOutput(run: BackboneResult, x: Float32Array, cols: number): Float32Array {
+  return run.packed === undefined ? x : unpackRows(x, cols, run.packed.rowOf);
 }
 
 /**

@@ -33,10 +33,11 @@ export class DebertaEmbeddings {
   }
 
   /**
-   * ids, typeIds: [batch, length] flattened (already validated); mask: [batch, length] of 0/1.
-   * Returns [batch, length, hidden].
+   * ids, typeIds: [batch, length] flattened (already validated); mask: [batch, length] of 0/1; positions: each
+   * token's absolute position (default: its index in its row, t % length; the packed path passes each row's
+   * column in the padded batch). Returns [batch, length, hidden].
    */
-  forward(ids: Int32Array, typeIds: Int32Array | null, mask: Uint8Array, batch: number, length: number): Float32Array {
+  forward(ids: Int32Array, typeIds: Int32Array | null, mask: Uint8Array, batch: number, length: number, positions?: Int32Array): Float32Array {
     const K = this.backend;
     const E = this.config.embeddingSize;
     const rows = batch * length;
@@ -45,8 +46,10 @@ export class DebertaEmbeddings {
     if (words instanceof Float32Array) K.embeddingGather({ table: words, cols: E, ids, out: x });
     else for (let t = 0; t < rows; t++) dequantizeRow(words, E, ids[t], x, t * E, false);
     if (this.config.positionBiasedInput && this.positionEmbeddings !== null) {
-      const positions = new Int32Array(rows);
-      for (let t = 0; t < rows; t++) positions[t] = t % length;
+      if (positions === undefined) {
+        positions = new Int32Array(rows);
+        for (let t = 0; t < rows; t++) positions[t] = t % length;
+      }
       K.embeddingGather({ table: this.positionEmbeddings, cols: E, ids: positions, out: x, accumulate: true });
     }
     if (this.tokenTypeEmbeddings !== null) {

@@ -5,6 +5,7 @@ import type { DebertaConfig } from './config.js';
 import { ConvLayer } from './conv-layer.js';
 import { DebertaLayer } from './layer.js';
 import { LayerNorm } from './layer-norm.js';
+import type { PackedLayout } from './packing.js';
 import { relativePositions, tableSpan } from './relative-position.js';
 import { RelativeProjections, type RelativeContext } from './relative-projections.js';
 import type { Weights } from './weights.js';
@@ -65,6 +66,22 @@ export class DebertaEncoder {
     for (let i = 0; i < this.layers.length; i++) {
       let out = this.layers[i].forward(h, h, input, rel && rel.terms(i), maps);
       if (i === 0 && this.conv !== null) out = this.conv.forward(h, out, input);
+      outputs.push(out);
+      h = out;
+    }
+    return outputs;
+  }
+
+  /**
+   * The packed path (model/packing.ts): embeddings [layout.rows, hidden] -> each layer's output, the same way;
+   * rel: the relative context of the layout's longest span (every shorter one reads its leading block).
+   */
+  forwardPacked(embeddings: Float32Array, layout: PackedLayout, rel: RelativeContext | null): Float32Array[] {
+    const outputs: Float32Array[] = [];
+    let h = embeddings;
+    for (let i = 0; i < this.layers.length; i++) {
+      let out = this.layers[i].forwardPacked(h, h, layout.rows, layout, rel && ((n: number) => rel.terms(i, n)));
+      if (i === 0 && this.conv !== null) out = this.conv.forwardPacked(h, out, layout);
       outputs.push(out);
       h = out;
     }

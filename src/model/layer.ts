@@ -4,6 +4,7 @@ import { DisentangledSelfAttention, type AttentionInput } from './attention.js';
 import type { DebertaConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
 import { Linear } from './linear.js';
+import type { PackedLayout } from './packing.js';
 import type { Weights } from './weights.js';
 
 /**
@@ -38,9 +39,29 @@ export class DebertaLayer {
    * maps: collects this layer's attention maps when given.
    */
   forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, relative: RelativeTerms | null, maps?: AttentionMapRequest): Float32Array {
-    const K = this.backend;
-    const rows = input.batch * input.length;
     const context = this.attention.forward(hidden, query, input, relative, maps); // [batch, length, heads·d]
+    return this.outputs(context, query, input.batch * input.length);
+  }
+
+  /**
+   * The packed path (model/packing.ts): hidden [layout.rows, hidden] (keys and values), query [queryRows, hidden]
+   * (its first `layout.tokens` rows are the layout's; rows after them are padded queries) ->
+   * [queryRows, hidden]; relative: this layer's terms for a sequence length, or null.
+   */
+  forwardPacked(
+    hidden: Float32Array,
+    query: Float32Array,
+    queryRows: number,
+    layout: PackedLayout,
+    relative: ((length: number) => RelativeTerms) | null,
+  ): Float32Array {
+    const context = this.attention.forwardPacked(hidden, query, queryRows, layout, relative); // [queryRows, heads·d]
+    return this.outputs(context, query, queryRows);
+  }
+
+  /** Everything after the attention: context, query [rows, ...] -> the layer's output [rows, hidden]. */
+  private outputs(context: Float32Array, query: Float32Array, rows: number): Float32Array {
+    const K = this.backend;
     const a = this.attentionOutput.forward(context, rows); // [batch, length, hidden]
     K.add({ a, b: query, out: a });
     this.attentionNorm.forward(a);

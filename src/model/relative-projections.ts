@@ -5,8 +5,13 @@ import { relativeWindow, type RelativeWindow } from './relative-position.js';
 
 /** What every layer's attention needs about relative positions for one sequence length. */
 export interface RelativeContext extends RelativeWindow {
-  /** Layer `layer`'s c2p / p2c terms (posK, posQ packed per head, and the gather indices). */
-  terms(layer: number): RelativeTerms;
+  /**
+   * Layer `layer`'s c2p / p2c terms (posK, posQ packed per head, and the gather indices) for a sequence of
+   * `length` (default: the context's own length; a shorter one for the packed path, whose sequences share the
+   * window of the longest). A shorter length's indices are the leading [length, length] block of the context's:
+   * the table row of a pair depends only on i − j (v1 included: its clamp stays inside every length's window).
+   */
+  terms(layer: number, length?: number): RelativeTerms;
 }
 
 /** One layer's projections of a window, packed as the attention kernel takes them: per head, [d, rows]. */
@@ -62,7 +67,20 @@ export class RelativeProjections {
     if (window === undefined) window = relativeWindow(this.config, length);
     touch(this.windows, length, window, RelativeProjections.LENGTHS, () => {});
     const { index, rowStart } = window;
-    return { index, rowStart, terms: (layer) => ({ ...this.packed(index.rows, rowStart)[layer], c2p: index.c2p, p2c: index.p2c }) };
+    const blocks = new Map<number, { c2p: Int32Array; p2c: Int32Array }>([[length, index]]);
+    const block = (n: number) => {
+      let b = blocks.get(n);
+      if (b === undefined) blocks.set(n, (b = { c2p: leadingBlock(index.c2p, length, n), p2c: leadingBlock(index.p2c, length, n) }));
+      return b;
+    };
+    return {
+      index,
+      rowStart,
+      terms: (layer, n = length) => {
+        const { c2p, p2c } = block(n);
+        return { ...this.packed(index.rows, rowStart)[layer], c2p, p2c };
+      },
+    };
   }
 
   /** Frees every pack. */
@@ -89,6 +107,13 @@ export class RelativeProjections {
     touch(this.packs, key, layers, RelativeProjections.WINDOWS, release);
     return layers;
   }
+}
+
+/** The leading [n, n] block of a square [length, length] matrix. */
+function leadingBlock(m: Int32Array, length: number, n: number): Int32Array {
+  const out = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) out.set(m.subarray(i * length, i * length + n), i * n);
+  return out;
 }
 
 /** Makes `key` the most recently used entry of `cache`, evicting (and releasing) the oldest beyond `max`. */

@@ -147,7 +147,7 @@ export class Weights {
    * decoded on demand decodes on every read).
    */
   private check(key: string, t: Tensor, shape: readonly number[]): Float32Array {
-    const data: unknown = t instanceof Tensor ? t.data : undefined;
+    const data = dataOf(t);
     if (!(data instanceof Float32Array) || !Array.isArray(t.shape)) {
       throw new WeightsError(`${this.source}: "${key}" is not a float32 Tensor (got ${describe(t)})`);
     }
@@ -170,6 +170,15 @@ export class Weights {
   /** Like {@link get}, or `null` when the checkpoint does not have it. */
   optional(name: string, shape: readonly number[]): Tensor | null {
     return this.has(name) ? this.get(name, shape) : null;
+  }
+}
+
+/** `t.data`, or undefined when `t` is not a Tensor or reading it throws (an object faking one). */
+function dataOf(t: unknown): unknown {
+  try {
+    return t instanceof Tensor ? t.data : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -46,14 +46,15 @@ export async function extractFeatures(
   const seq = Math.max(...enc.inputIds.map((r) => r.length));
   let features: Tensor;
   if (pooling === 'none') {
-    // The output keeps the model's values at padded positions (as transformers), which depend on the padded
-    // length, so every row is forwarded at the longest text's length and there is nothing to sort by.
+    // The output is padded to the longest text and keeps the model's values at padded positions (as
+    // transformers), so every row is laid out at that length; `padding: 'skip'` computes the real tokens only
+    // and gives padded positions those same values.
     const hidden = new Float32Array(texts.length * seq * H);
     for (const group of planBatches(texts.map(() => seq), plan)) {
       const out = await model.forward({
         inputIds: group.map((i) => enc.inputIds[i]),
         attentionMask: group.map((i) => enc.attentionMask[i]),
-      });
+      }, { padding: 'skip' });
       group.forEach((i, b) => hidden.set(out.lastHiddenState.data.subarray(b * seq * H, (b + 1) * seq * H), i * seq * H));
     }
     features = new Tensor(hidden, [texts.length, seq, H]);
@@ -63,7 +64,7 @@ export async function extractFeatures(
     const lengths = enc.attentionMask.map((m) => m.reduce((n, x) => n + x, 0));
     for (const group of planBatches(lengths, plan)) {
       const genc = encodeBatch(tokenizer, model.config, group.map((i) => texts[i]), null, truncation);
-      const out = await model.forward(genc);
+      const out = await model.forward(genc, { padding: 'skip' });
       const L = genc.inputIds[0].length;
       const hidden = out.lastHiddenState.data;
       group.forEach((i, b) => {

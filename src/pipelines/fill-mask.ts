@@ -129,7 +129,7 @@ export async function fillMask(
       for (const t of at) positions.push([b, t]);
       return at;
     });
-    const { logits } = await model.forward(enc, { positions, decoder });
+    const { logits } = await model.forward(enc, { positions, decoder, padding: 'skip' });
     let row = 0;
     masksPerText.forEach((masks, b) => {
       const ids = enc.inputIds[b];

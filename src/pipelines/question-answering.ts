@@ -127,7 +127,7 @@ export async function answerQuestions(
       inputIds: batch.map((r) => [...r.ids, ...Array<number>(L - r.ids.length).fill(pad)]),
       attentionMask: batch.map((r) => [...r.ids.map(() => 1), ...Array(L - r.ids.length).fill(0)]),
       tokenTypeIds: batch.map((r) => [...r.types, ...Array(L - r.types.length).fill(0)]),
-    });
+    }, { padding: 'skip' });
     group.forEach((j, b) => {
       logits[j] = { start: out.startLogits.data.slice(b * L, b * L + lengths[j]), end: out.endLogits.data.slice(b * L, b * L + lengths[j]) };
     });

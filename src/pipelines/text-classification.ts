@@ -75,7 +75,7 @@ export async function classifyText(
     for (const group of planBatches(lengths, { ...plan, name: (j) => `input ${members[j]}` })) {
       const indices = group.map((j) => members[j]);
       const enc = encodeBatch(tokenizer, model.config, textsOf(indices), pairsOf(indices), truncation);
-      const { logits } = await model.forward(enc);
+      const { logits } = await model.forward(enc, { padding: 'skip' });
       indices.forEach((i, b) => {
         const row = logits.data.subarray(b * n, (b + 1) * n);
         const scores = fn === 'softmax' ? softmax(row) : fn === 'sigmoid' ? sigmoid(row) : Float64Array.from(row);

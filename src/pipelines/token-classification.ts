@@ -111,7 +111,7 @@ export async function classifyTokens(
   for (const indices of planBatches(tokenLengths(tokenizer, model.config, texts, null, true), plan)) {
     const group = indices.map((i) => texts[i]);
     const enc = encodeBatch(tokenizer, model.config, group, null, true, { returnOffsets: true, returnSpecialTokensMask: true });
-    const { logits } = await model.forward(enc);
+    const { logits } = await model.forward(enc, { padding: 'skip' });
     const n = model.config.numLabels;
     const L = enc.inputIds[0].length;
     group.forEach((sentence, b) => {

@@ -180,7 +180,7 @@ export async function zeroShot(
   const lengths = tokenLengths(tokenizer, model.config, pairs.map((p) => p[0]), pairs.map((p) => p[1]), 'only_first');
   for (const indices of planBatches(lengths, plan)) {
     const enc = encodeBatch(tokenizer, model.config, indices.map((i) => pairs[i][0]), indices.map((i) => pairs[i][1]), 'only_first');
-    const out = await model.forward(enc);
+    const out = await model.forward(enc, { padding: 'skip' });
     indices.forEach((i, b) => logits.set(out.logits.data.subarray(b * n, (b + 1) * n), i * n));
   }
   const multi = multiLabel || names.length === 1;

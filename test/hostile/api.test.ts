@@ -117,7 +117,7 @@ describe('model', () => {
       await expectNamedFailures(`forward({${field}: [[1, X, 1]]})`, (x) => model.forward({ ...base, [field]: [[1, x, 1]] }));
     }
     await expectNamedFailures('forward(ids, X)', (x) => model.forward({ inputIds: [[1, 2]] }, x as never));
-    for (const key of ['outputHiddenStates', 'outputAttentions', 'outputAttentionTerms']) {
+    for (const key of ['outputHiddenStates', 'outputAttentions', 'outputAttentionTerms', 'padding']) {
       await expectNamedFailures(`forward(ids, {${key}: X})`, (x) => model.forward({ inputIds: [[1, 2]] }, { [key]: x }));
     }
   });
@@ -156,9 +156,13 @@ describe('model', () => {
     await expectNamedFailures('fromWeights(config, {word_embeddings: X})', (x) =>
       DebertaModel.fromWeights(config, new Map([...tensors, ['embeddings.word_embeddings.weight', x]]) as TensorMap).dispose());
     await expectNamedFailures('fromWeights(config, {word_embeddings: Tensor(X)})', (x) => {
-      const weird = Object.assign(Object.create(Tensor.prototype) as Tensor, { data: x, shape: [100, 32] });
+      // A Tensor look-alike: own `data` and `shape` over the prototype's accessor, no private state.
+      const weird = Object.defineProperties(Object.create(Tensor.prototype) as Tensor, { data: { value: x }, shape: { value: [100, 32] } });
       DebertaModel.fromWeights(config, new Map([...tensors, ['embeddings.word_embeddings.weight', weird]])).dispose();
     });
+    // ... and one whose `data` accessor throws (made without the constructor, so it has no private state).
+    const hollow = Object.create(Tensor.prototype) as Tensor;
+    expect(() => DebertaModel.fromWeights(config, new Map([...tensors, ['embeddings.word_embeddings.weight', hollow]]))).toThrow(/"embeddings.word_embeddings.weight" is not a float32 Tensor/);
   });
 });
 

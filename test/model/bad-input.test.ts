@@ -195,7 +195,7 @@ describe('options are checked at every model entry point', () => {
     await expect(mlm.forward(ids, { positions: [[0, 1], 2] } as never)).rejects.toThrow('positions[1] must be a [batch, position] pair, got 2');
     await expect(mlm.forward(ids, { decoder: 'fast' } as never)).rejects.toThrow(`decoder must be 'standard' or 'emd', got the string "fast"`);
     const qa = await DebertaForQuestionAnswering.fromPretrained(join(dir, 'heads', 'question_answering'));
-    await expect(qa.forward(ids, { topK: 1 } as never)).rejects.toThrow('DebertaForQuestionAnswering.forward: unknown option "topK"; valid options: outputAttentionTerms, outputAttentions, outputHiddenStates');
+    await expect(qa.forward(ids, { topK: 1 } as never)).rejects.toThrow('DebertaForQuestionAnswering.forward: unknown option "topK"; valid options: outputAttentionTerms, outputAttentions, outputHiddenStates, padding');
     // valid options still work
     const out = await mlm.forward(ids, { positions: [[0, 1]], outputHiddenStates: true });
     expect(out.logits.shape).toEqual([1, 100]);

@@ -17,6 +17,7 @@ import {
   FROM_PRETRAINED_OPTION_KEYS,
   hiddenStateTensors,
   type BackboneResult,
+  type PaddingMode,
 } from '../deberta-model.js';
 import type { ModelInputs } from '../inputs.js';
 import type { Weights } from '../weights.js';
@@ -29,6 +30,12 @@ export interface HeadForwardOptions {
   outputAttentions?: boolean;
   /** Also return every encoder layer's scaled c2c / c2p / p2c score terms (as `DebertaModel.forward`). */
   outputAttentionTerms?: boolean;
+  /**
+   * `'skip'`: compute the real tokens only, packed, the head included (see `ForwardOptions.padding`); logits
+   * at real positions equal the default `'compute'`'s to float rounding, and at padded positions are
+   * transformers' values too. Pipelines use it.
+   */
+  padding?: PaddingMode;
 }
 
 /**
@@ -116,7 +123,7 @@ export abstract class DebertaTaskModel {
 
   /** Runs the backbone (inside {@link compute}), with the attention maps the options ask for. */
   protected runBackbone(inputs: ModelInputs, options: HeadForwardOptions = {}): BackboneResult {
-    return this.deberta.run(inputs, attentionMapRequest(options), `${this.constructor.name}.forward`);
+    return this.deberta.run(inputs, attentionMapRequest(options), `${this.constructor.name}.forward`, options.padding);
   }
 
   /** Runs a forward's synchronous part, after checking that the model was not disposed. */

@@ -4,6 +4,7 @@ import type { ModelInputs } from '../inputs.js';
 import { Linear } from '../linear.js';
 import type { Backend } from '../../tensor/backend.js';
 import type { Weights } from '../weights.js';
+import { rowOf, stateRows, unpackOutput } from '../deberta-model.js';
 import { DebertaTaskModel, type BackboneOutputs, type HeadForwardOptions, type LogitsOutput } from './base.js';
 import { ContextPooler } from './pooler.js';
 
@@ -31,7 +32,7 @@ export class DebertaForSequenceClassification extends DebertaTaskModel {
     return this.compute(() => {
       const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
-      const pooled = this.pooler.forward(run.states[run.states.length - 1], batch, length); // [batch, pooler_hidden]
+      const pooled = this.pooler.forward(run.states[run.states.length - 1], batch, length, (b) => rowOf(run, b, 0)); // [batch, pooler_hidden]
       const logits = this.classifier.forward(pooled, batch); // [batch, num_labels]
       return { logits: new Tensor(logits, [batch, this.config.numLabels]), ...this.backboneOutputs(run, options) };
     });
@@ -57,8 +58,9 @@ export class DebertaForTokenClassification extends DebertaTaskModel {
     return this.compute(() => {
       const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
-      const logits = this.classifier.forward(run.states[run.states.length - 1], batch * length);
-      return { logits: new Tensor(logits, [batch, length, this.config.numLabels]), ...this.backboneOutputs(run, options) };
+      const n = this.config.numLabels;
+      const logits = unpackOutput(run, this.classifier.forward(run.states[run.states.length - 1], stateRows(run)), n); // [batch·seq, n]
+      return { logits: new Tensor(logits, [batch, length, n]), ...this.backboneOutputs(run, options) };
     });
   }
 }
@@ -90,7 +92,7 @@ export class DebertaForQuestionAnswering extends DebertaTaskModel {
     return this.compute(() => {
       const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
-      const both = this.qaOutputs.forward(run.states[run.states.length - 1], batch * length); // [batch, seq, 2]
+      const both = unpackOutput(run, this.qaOutputs.forward(run.states[run.states.length - 1], stateRows(run)), 2); // [batch, seq, 2]
       const start = new Float32Array(batch * length);
       const end = new Float32Array(batch * length);
       for (let t = 0; t < batch * length; t++) {

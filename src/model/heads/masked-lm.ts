@@ -5,7 +5,8 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import type { ModelInputs } from '../inputs.js';
 import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
-import { enhancedMaskDecoder } from './enhanced-mask-decoder.js';
+import { enhancedMaskDecoder, enhancedMaskDecoderPacked } from './enhanced-mask-decoder.js';
+import { unpackRows } from '../packing.js';
 import { LMPredictionHead } from './lm-head.js';
 import type { Weights } from '../weights.js';
 
@@ -29,6 +30,7 @@ const MASKED_LM_FORWARD_OPTION_KEYS: OptionKeys<MaskedLMForwardOptions> = {
   outputAttentionTerms: true,
   decoder: true,
   positions: true,
+  padding: true,
 };
 
 /**
@@ -65,16 +67,29 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
     return this.compute(() => {
       const run = this.runBackbone(inputs, options);
       const { batch, length } = run.inputs;
-      const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
       const V = this.config.vocabSize;
       const H = this.config.hiddenSize;
+      if (run.packed !== undefined) {
+        // Packed (padding 'skip'): the decoder and the head run on the rows that positions read.
+        const at = positions?.map(([b, t], i) => checkPosition(b, t, i, batch, length));
+        const { q, rows, rowOf } =
+          decoder === 'emd'
+            ? enhancedMaskDecoderPacked(this.deberta, run, run.packed, at)
+            : { q: run.states[run.states.length - 1], rows: run.packed.rows, rowOf: run.packed.rowOf };
+        if (at !== undefined) {
+          const picked = new Float32Array(at.length * H);
+          at.forEach((i, k) => picked.set(q.subarray(rowOf[i] * H, (rowOf[i] + 1) * H), k * H));
+          return { logits: new Tensor(this.lmHead.forward(picked, at.length), [at.length, V]), ...this.backboneOutputs(run, options) };
+        }
+        const logits = unpackRows(this.lmHead.forward(q, rows), V, rowOf);
+        return { logits: new Tensor(logits, [batch, length, V]), ...this.backboneOutputs(run, options) };
+      }
+      const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
       if (positions !== undefined) {
         const rows = new Float32Array(positions.length * H);
         positions.forEach(([b, t], i) => {
-          if (!Number.isInteger(b) || !Number.isInteger(t) || b < 0 || b >= batch || t < 0 || t >= length) {
-            throw new InputError(`positions[${i}] = [${b}, ${t}] is outside [batch ${batch}, seq ${length}]`);
-          }
-          rows.set(h.subarray((b * length + t) * H, (b * length + t + 1) * H), i * H);
+          const at = checkPosition(b, t, i, batch, length);
+          rows.set(h.subarray(at * H, (at + 1) * H), i * H);
         });
         const logits = this.lmHead.forward(rows, positions.length);
         return { logits: new Tensor(logits, [positions.length, V]), ...this.backboneOutputs(run, options) };
@@ -83,6 +98,14 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
       return { logits: new Tensor(logits, [batch, length, V]), ...this.backboneOutputs(run, options) };
     });
   }
+}
+
+/** positions[i] = [b, t] checked against the batch: its index b · length + t in the padded batch. */
+function checkPosition(b: number, t: number, i: number, batch: number, length: number): number {
+  if (!Number.isInteger(b) || !Number.isInteger(t) || b < 0 || b >= batch || t < 0 || t >= length) {
+    throw new InputError(`positions[${i}] = [${b}, ${t}] is outside [batch ${batch}, seq ${length}]`);
+  }
+  return b * length + t;
 }
 
 /** `positions` must be an array of [batch, position] pairs; their ranges are checked against the batch later. */

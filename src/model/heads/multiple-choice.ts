@@ -4,6 +4,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import type { DebertaConfig } from '../config.js';
 import { Linear } from '../linear.js';
 import type { Weights } from '../weights.js';
+import { rowOf } from '../deberta-model.js';
 import { DebertaTaskModel, type HeadForwardOptions, type LogitsOutput } from './base.js';
 import { ContextPooler } from './pooler.js';
 
@@ -57,7 +58,7 @@ export class DebertaForMultipleChoice extends DebertaTaskModel {
         attentionMask: flatten('attentionMask', inputs.attentionMask),
         tokenTypeIds: flatten('tokenTypeIds', inputs.tokenTypeIds),
       }, options);
-      const pooled = this.pooler.forward(run.states[run.states.length - 1], batch * choices, run.inputs.length);
+      const pooled = this.pooler.forward(run.states[run.states.length - 1], batch * choices, run.inputs.length, (b) => rowOf(run, b, 0));
       const logits = this.classifier.forward(pooled, batch * choices); // [batch·choices, 1]
       return { logits: new Tensor(logits, [batch, choices]), ...this.backboneOutputs(run, options) };
     });

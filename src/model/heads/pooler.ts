@@ -11,11 +11,14 @@ export class ContextPooler {
     this.dense = new Linear(backend, w.scope('dense'), config.hiddenSize, config.poolerHiddenSize);
   }
 
-  /** hidden [batch, length, hidden] -> [batch, pooler_hidden]. */
-  forward(hidden: Float32Array, batch: number, length: number): Float32Array {
+  /**
+   * hidden [batch, length, hidden] -> [batch, pooler_hidden]. row: the row of `hidden` holding sequence b's
+   * first token (default b · length; packed runs pass their own).
+   */
+  forward(hidden: Float32Array, batch: number, length: number, row = (b: number) => b * length): Float32Array {
     const H = this.config.hiddenSize;
     const first = new Float32Array(batch * H); // [batch, hidden]: each sequence's first token
-    for (let b = 0; b < batch; b++) first.set(hidden.subarray(b * length * H, b * length * H + H), b * H);
+    for (let b = 0; b < batch; b++) first.set(hidden.subarray(row(b) * H, row(b) * H + H), b * H);
     const pooled = this.dense.forward(first, batch);
     this.backend.activate({ activation: this.config.poolerHiddenAct, x: pooled });
     return pooled;
