@@ -2,6 +2,7 @@ import type { Backend, RelativeTerms } from '../tensor/backend.js';
 import type { Int8Rows } from '../tensor/quant.js';
 import { attentionMaps, type AttentionMapRequest } from './attention-maps.js';
 import type { DebertaConfig } from './config.js';
+import { Arena } from './arena.js';
 import { Linear } from './linear.js';
 import type { PackedLayout } from './packing.js';
 import type { Weights } from './weights.js';
@@ -55,6 +56,7 @@ export class DisentangledSelfAttention {
     private readonly backend: Backend,
     config: DebertaConfig,
     readonly projections: AttentionProjections,
+    private readonly arena = new Arena(),
   ) {
     this.heads = config.numAttentionHeads;
     this.headSize = config.attentionHeadSize;
@@ -62,9 +64,9 @@ export class DisentangledSelfAttention {
   }
 
   /** The attention of the config's model type: v1 (`deberta`) or v2/v3 (`deberta-v2`) weights. */
-  static fromWeights(backend: Backend, config: DebertaConfig, w: Weights): DisentangledSelfAttention {
+  static fromWeights(backend: Backend, config: DebertaConfig, w: Weights, arena?: Arena): DisentangledSelfAttention {
     const load = config.modelType === 'deberta' ? fromV1Weights : fromV2Weights;
-    return new DisentangledSelfAttention(backend, config, load(backend, config, w));
+    return new DisentangledSelfAttention(backend, config, load(backend, config, w), arena);
   }
 
   /**
@@ -81,10 +83,11 @@ export class DisentangledSelfAttention {
     maps?: AttentionMapRequest,
   ): Float32Array {
     const rows = batch * length;
-    const q = this.projections.query.forward(query, rows); // Q [batch, length, heads·d]
-    const k = this.projections.key.forward(hidden, rows); // K [batch, length, heads·d]
-    const v = this.projections.value.forward(hidden, rows); // V [batch, length, heads·d]
     const { heads, headSize, scale } = this;
+    const size = rows * heads * headSize;
+    const q = this.projections.query.forward(query, rows, this.arena.take('attention.q', size)); // Q [batch, length, heads·d]
+    const k = this.projections.key.forward(hidden, rows, this.arena.take('attention.k', size)); // K [batch, length, heads·d]
+    const v = this.projections.value.forward(hidden, rows, this.arena.take('attention.v', size)); // V [batch, length, heads·d]
     if (maps !== undefined) {
       // A separate, unfused pass: the context below stays the fused kernel's, so maps never change outputs.
       const { probabilities, terms } = maps;
@@ -92,7 +95,8 @@ export class DisentangledSelfAttention {
     }
     // One kernel per call, not one op per term: c2c = Q Kᵀ, c2p and p2c from `relative` (posK / posQ per head
     // [d, rows], gather indices [length, length]), then XSoftmax(mask, (c2c + c2p + p2c) · scale) · V.
-    return this.backend.attention({ q, k, v, batch, length, heads, headSize, scale, mask, relative }); // context [batch, length, heads·d]
+    const out = this.arena.take('attention.context', size);
+    return this.backend.attention({ q, k, v, batch, length, heads, headSize, scale, mask, relative, out }); // context [batch, length, heads·d]
   }
 
   /**
@@ -113,11 +117,12 @@ export class DisentangledSelfAttention {
     const { heads, headSize, scale } = this;
     const A = heads * headSize;
     const T = layout.tokens;
-    const context = new Float32Array(queryRows * A);
+    const context = this.arena.take('attention.context', queryRows * A);
+    context.fill(0, T * A); // rows past the spans are padded queries: they attend to nothing
     if (T === 0) return context;
-    const q = this.projections.query.forward(query, T); // Q [tokens, heads·d]
-    const k = this.projections.key.forward(hidden, T); // K [tokens, heads·d]
-    const v = this.projections.value.forward(hidden, T); // V [tokens, heads·d]
+    const q = this.projections.query.forward(query, T, this.arena.take('attention.q', T * A)); // Q [tokens, heads·d]
+    const k = this.projections.key.forward(hidden, T, this.arena.take('attention.k', T * A)); // K [tokens, heads·d]
+    const v = this.projections.value.forward(hidden, T, this.arena.take('attention.v', T * A)); // V [tokens, heads·d]
     for (let b = 0; b < layout.batch; ) {
       const n = layout.count[b];
       // Consecutive sequences of one length are consecutive blocks of n rows: one call [group, n] runs them all.
@@ -126,11 +131,10 @@ export class DisentangledSelfAttention {
       if (n > 0) {
         const first = layout.start[b];
         const [from, to] = [first * A, (first + group * n) * A];
-        const ctx = this.backend.attention({
+        this.backend.attention({
           q: q.subarray(from, to), k: k.subarray(from, to), v: v.subarray(from, to), batch: group, length: n, heads, headSize, scale,
-          mask: layout.mask.subarray(first, first + group * n), relative: relative && relative(n),
+          mask: layout.mask.subarray(first, first + group * n), relative: relative && relative(n), out: context.subarray(from, to),
         });
-        context.set(ctx, from);
       }
       b += group;
     }

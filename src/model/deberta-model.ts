@@ -14,6 +14,7 @@ import { DebertaEmbeddings } from './embeddings.js';
 import { DebertaEncoder } from './encoder.js';
 import { prepareInputs, type BatchInputs, type ModelInputs } from './inputs.js';
 import { packLayout, packValues, unpackRows, type PackedLayout } from './packing.js';
+import { Arena } from './arena.js';
 import type { RelativeContext } from './relative-projections.js';
 import type { Weights } from './weights.js';
 
@@ -146,13 +147,16 @@ export class DebertaModel {
    * @param backend the backend to pack weights for and compute on (default: the current default backend)
    * @param ownsBackend the backend was made for this model: {@link dispose} disposes it too
    */
+  /** Reusable activation buffers of every forward (model/arena.ts): a forward allocates only what it returns. */
+  readonly arena = new Arena();
+
   constructor(config: DebertaConfig, weights: Weights, backend: Backend = defaultBackend(), ownsBackend = false) {
     this.config = config;
     this.backend = backend;
     this.ownsBackend = ownsBackend;
     const backbone = backboneWeights(weights);
-    this.embeddings = new DebertaEmbeddings(backend, config, backbone.scope('embeddings'));
-    this.encoder = new DebertaEncoder(backend, config, backbone.scope('encoder'));
+    this.embeddings = new DebertaEmbeddings(backend, config, backbone.scope('embeddings'), this.arena);
+    this.encoder = new DebertaEncoder(backend, config, backbone.scope('encoder'), this.arena);
   }
 
   /**
@@ -197,6 +201,7 @@ export class DebertaModel {
     this.disposed = true;
     this.encoder.dispose();
     this.embeddings.dispose();
+    this.arena.clear();
     if (this.ownsBackend) this.backend.dispose?.();
   }
 
@@ -242,10 +247,13 @@ export class DebertaModel {
       const all = hiddenStateTensors(run, H);
       return { lastHiddenState: all[all.length - 1], hiddenStates: all };
     }
+    if (!options.outputHiddenStates) {
+      const H = this.config.hiddenSize;
+      const last = run.states[run.states.length - 1].slice(); // the arena's is reused by the next forward
+      return { lastHiddenState: new Tensor(last, [run.inputs.batch, run.inputs.length, H]), ...attentionMapOutputs(run, this.config) };
+    }
     const states = hiddenStateTensors(run, this.config.hiddenSize);
-    const out: ModelOutput = { lastHiddenState: states[states.length - 1], ...attentionMapOutputs(run, this.config) };
-    if (options.outputHiddenStates) out.hiddenStates = states;
-    return out;
+    return { lastHiddenState: states[states.length - 1], hiddenStates: states, ...attentionMapOutputs(run, this.config) };
   }
 }
 
@@ -256,11 +264,14 @@ export function attentionMapOutputs(run: BackboneResult, config: DebertaConfig):
   return attentionMapTensors(run.maps, run.mapRequest, [run.inputs.batch, config.numAttentionHeads, L, L]);
 }
 
-/** A run's hidden states as Tensors [batch, seq, hidden] (views, no copies; laid out again when packed). */
+/**
+ * A run's hidden states as Tensors [batch, seq, hidden]: copies, since the states live in the model's
+ * arena until the next forward (laid out again when packed).
+ */
 export function hiddenStateTensors(run: BackboneResult, hiddenSize: number): Tensor[] {
   const shape = [run.inputs.batch, run.inputs.length, hiddenSize];
   const { packed } = run;
-  return run.states.map((s) => new Tensor(packed === undefined ? s : unpackRows(s, hiddenSize, packed.rowOf), shape));
+  return run.states.map((s) => new Tensor(packed === undefined ? s.slice() : unpackRows(s, hiddenSize, packed.rowOf), shape));
 }
 
 /** The row of a run's states (and per-token head outputs) that position t of sequence b reads. */

@@ -1,4 +1,5 @@
 import type { Backend } from '../tensor/backend.js';
+import { Arena } from './arena.js';
 import { dequantizeRow, type Int8Rows } from '../tensor/quant.js';
 import type { DebertaConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
@@ -19,10 +20,10 @@ export class DebertaEmbeddings {
   readonly embedProj: Linear | null;
   readonly norm: LayerNorm;
 
-  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights, private readonly arena = new Arena()) {
     const E = config.embeddingSize;
     const wordShape = [config.vocabSize, E] as const;
-    this.wordEmbeddings = w.dtype === 'q8' ? w.getQ8('word_embeddings.weight', wordShape) : w.get('word_embeddings.weight', wordShape).data;
+    this.wordEmbeddings = w.dtype === 'q8' ? ownRows(w.getQ8('word_embeddings.weight', wordShape)) : w.get('word_embeddings.weight', wordShape).data;
     const posShape = [config.maxPositionEmbeddings, E];
     this.positionEmbeddings = config.positionBiasedInput
       ? w.get('position_embeddings.weight', posShape).data
@@ -41,7 +42,7 @@ export class DebertaEmbeddings {
     const K = this.backend;
     const E = this.config.embeddingSize;
     const rows = batch * length;
-    let x: Float32Array = new Float32Array(rows * E); // [batch, length, embedding]
+    let x = this.arena.take('embeddings', rows * E); // [batch, length, embedding]
     const words = this.wordEmbeddings;
     if (words instanceof Float32Array) K.embeddingGather({ table: words, cols: E, ids, out: x });
     else for (let t = 0; t < rows; t++) dequantizeRow(words, E, ids[t], x, t * E, false);
@@ -55,7 +56,7 @@ export class DebertaEmbeddings {
     if (this.tokenTypeEmbeddings !== null) {
       K.embeddingGather({ table: this.tokenTypeEmbeddings, cols: E, ids: typeIds ?? new Int32Array(rows), out: x, accumulate: true });
     }
-    if (this.embedProj !== null) x = this.embedProj.forward(x, rows); // [batch, length, hidden]
+    if (this.embedProj !== null) x = this.embedProj.forward(x, rows, this.arena.take('embeddings.projected', rows * this.config.hiddenSize)); // [batch, length, hidden]
     this.norm.forward(x);
     K.scaleRows({ x, rows, cols: this.config.hiddenSize, rowScale: mask });
     return x;
@@ -65,4 +66,13 @@ export class DebertaEmbeddings {
   dispose(): void {
     this.embedProj?.dispose();
   }
+}
+
+/**
+ * The table's int8 rows in an array of their own: read from a quantized checkpoint they are a view into the
+ * whole file, which the model would otherwise keep alive for as long as it lives.
+ */
+function ownRows(rows: Int8Rows): Int8Rows {
+  const { data } = rows;
+  return data.byteLength === data.buffer.byteLength ? rows : { data: data.slice(), scales: rows.scales };
 }

@@ -2,6 +2,7 @@ import type { Backend } from '../tensor/backend.js';
 import type { AttentionMapRequest } from './attention-maps.js';
 import type { AttentionInput } from './attention.js';
 import type { DebertaConfig } from './config.js';
+import { Arena } from './arena.js';
 import { ConvLayer } from './conv-layer.js';
 import { DebertaLayer } from './layer.js';
 import { LayerNorm } from './layer-norm.js';
@@ -22,9 +23,9 @@ export class DebertaEncoder {
   /** The table's projections through every layer, and their packs per sequence length. */
   readonly relative: RelativeProjections | null;
 
-  constructor(backend: Backend, private readonly config: DebertaConfig, w: Weights) {
+  constructor(backend: Backend, private readonly config: DebertaConfig, w: Weights, private readonly arena = new Arena()) {
     this.layers = [];
-    for (let i = 0; i < config.numHiddenLayers; i++) this.layers.push(new DebertaLayer(backend, config, w.scope(`layer.${i}`)));
+    for (let i = 0; i < config.numHiddenLayers; i++) this.layers.push(new DebertaLayer(backend, config, w.scope(`layer.${i}`), arena));
     this.conv = config.convKernelSize > 0 ? new ConvLayer(backend, config, w.scope('conv')) : null;
     if (config.relativeAttention) {
       const rows = 2 * tableSpan(config);
@@ -64,7 +65,8 @@ export class DebertaEncoder {
     const outputs: Float32Array[] = [];
     let h = embeddings;
     for (let i = 0; i < this.layers.length; i++) {
-      let out = this.layers[i].forward(h, h, input, rel && rel.terms(i), maps);
+      const into = this.arena.take(`hidden.${i}`, input.batch * input.length * this.config.hiddenSize); // each layer's own: heads read them all
+      let out = this.layers[i].forward(h, h, input, rel && rel.terms(i), maps, into);
       if (i === 0 && this.conv !== null) out = this.conv.forward(h, out, input);
       outputs.push(out);
       h = out;
@@ -80,7 +82,8 @@ export class DebertaEncoder {
     const outputs: Float32Array[] = [];
     let h = embeddings;
     for (let i = 0; i < this.layers.length; i++) {
-      let out = this.layers[i].forwardPacked(h, h, layout.rows, layout, rel && ((n: number) => rel.terms(i, n)));
+      const into = this.arena.take(`hidden.${i}`, layout.rows * this.config.hiddenSize);
+      let out = this.layers[i].forwardPacked(h, h, layout.rows, layout, rel && ((n: number) => rel.terms(i, n)), into);
       if (i === 0 && this.conv !== null) out = this.conv.forwardPacked(h, out, layout);
       outputs.push(out);
       h = out;

@@ -1,4 +1,5 @@
 import type { Backend, RelativeTerms } from '../tensor/backend.js';
+import { Arena } from './arena.js';
 import type { AttentionMapRequest } from './attention-maps.js';
 import { DisentangledSelfAttention, type AttentionInput } from './attention.js';
 import type { DebertaConfig } from './config.js';
@@ -23,10 +24,10 @@ export class DebertaLayer {
   readonly output: Linear;
   readonly outputNorm: LayerNorm;
 
-  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights) {
+  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights, private readonly arena = new Arena()) {
     const H = config.hiddenSize;
     const A = config.numAttentionHeads * config.attentionHeadSize;
-    this.attention = DisentangledSelfAttention.fromWeights(backend, config, w.scope('attention.self'));
+    this.attention = DisentangledSelfAttention.fromWeights(backend, config, w.scope('attention.self'), arena);
     this.attentionOutput = new Linear(backend, w.scope('attention.output.dense'), A, H);
     this.attentionNorm = new LayerNorm(backend, w.scope('attention.output.LayerNorm'), H, config.layerNormEps);
     this.intermediate = new Linear(backend, w.scope('intermediate.dense'), H, config.intermediateSize);
@@ -36,11 +37,11 @@ export class DebertaLayer {
 
   /**
    * hidden, query: [batch, length, hidden] -> [batch, length, hidden]; relative: this layer's c2p/p2c terms;
-   * maps: collects this layer's attention maps when given.
+   * maps: collects this layer's attention maps when given; out: where to write the output (default a new array).
    */
-  forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, relative: RelativeTerms | null, maps?: AttentionMapRequest): Float32Array {
+  forward(hidden: Float32Array, query: Float32Array, input: AttentionInput, relative: RelativeTerms | null, maps?: AttentionMapRequest, out?: Float32Array): Float32Array {
     const context = this.attention.forward(hidden, query, input, relative, maps); // [batch, length, heads·d]
-    return this.outputs(context, query, input.batch * input.length);
+    return this.outputs(context, query, input.batch * input.length, out);
   }
 
   /**
@@ -54,20 +55,25 @@ export class DebertaLayer {
     queryRows: number,
     layout: PackedLayout,
     relative: ((length: number) => RelativeTerms) | null,
+    out?: Float32Array,
   ): Float32Array {
     const context = this.attention.forwardPacked(hidden, query, queryRows, layout, relative); // [queryRows, heads·d]
-    return this.outputs(context, query, queryRows);
+    return this.outputs(context, query, queryRows, out);
   }
 
-  /** Everything after the attention: context, query [rows, ...] -> the layer's output [rows, hidden]. */
-  private outputs(context: Float32Array, query: Float32Array, rows: number): Float32Array {
+  /**
+   * Everything after the attention: context, query [rows, ...] -> the layer's output [rows, hidden], into `out`
+   * when given. The intermediates come from the arena: nothing else is allocated.
+   */
+  private outputs(context: Float32Array, query: Float32Array, rows: number, out: Float32Array = new Float32Array(rows * this.config.hiddenSize)): Float32Array {
     const K = this.backend;
-    const a = this.attentionOutput.forward(context, rows); // [batch, length, hidden]
+    const { hiddenSize: H, intermediateSize: I } = this.config;
+    const a = this.attentionOutput.forward(context, rows, this.arena.take('attention.output', rows * H)); // [batch, length, hidden]
     K.add({ a, b: query, out: a });
     this.attentionNorm.forward(a);
-    const inter = this.intermediate.forward(a, rows); // [batch, length, intermediate]
+    const inter = this.intermediate.forward(a, rows, this.arena.take('intermediate', rows * I)); // [batch, length, intermediate]
     K.activate({ activation: this.config.hiddenAct, x: inter });
-    const y = this.output.forward(inter, rows);
+    const y = this.output.forward(inter, rows, out);
     K.add({ a: y, b: a, out: y });
     return this.outputNorm.forward(y);
   }

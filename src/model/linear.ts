@@ -54,7 +54,7 @@ export class Linear {
   }
 
   /** x [rows, in] -> [rows, out]; writes into `out` when given. */
-  forward(x: Float32Array, rows: number, out = new Float32Array(rows * this.outFeatures)): Float32Array {
+  forward(x: Float32Array, rows: number, out: Float32Array = new Float32Array(rows * this.outFeatures)): Float32Array {
     if (this.weightQ8 !== null) this.int!.gemmQ8({ m: rows, a: x, b: this.weightQ8, out, bias: this.bias });
     else this.backend.gemm({ m: rows, a: x, b: this.weight!, out, bias: this.bias });
     return out;

@@ -346,6 +346,11 @@ export interface AttentionArgs {
   readonly mask: Uint8Array;
   /** The relative-position terms, or null without relative attention. */
   readonly relative: RelativeTerms | null;
+  /**
+   * Where to write the context [batch, length, heads · headSize] (every element is written, so its old contents
+   * do not matter; a reused buffer keeps a forward from allocating). Default: a new array.
+   */
+  readonly out?: Float32Array;
 }
 
 /**

@@ -13,12 +13,12 @@ import { maskedSoftmax } from './softmax.js';
 /**
  * q, k, v: [batch, length, heads · headSize]. Returns the context [batch, length, heads · headSize].
  */
-export function attention({ q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative }: AttentionArgs): Float32Array {
+export function attention({ q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative, out }: AttentionArgs): Float32Array {
   const A = heads * d;
   // Scaling q once scales both Q Kᵀ and c2p; p2c is scaled in its gather.
   const qs = new Float32Array(q.length);
   for (let i = 0; i < q.length; i++) qs[i] = q[i] * scale;
-  const context = new Float32Array(batch * L * A);
+  const context = contextBuffer(out, batch * L * A);
   const scores = new Float32Array(L * L); // [query, key] of one (sequence, head)
   const rows = relative?.posK?.[0]?.cols ?? relative?.posQ?.[0]?.cols ?? 0;
   const rel = new Float32Array(L * rows); // c2p or p2c products of one (sequence, head): [L, rows]
@@ -47,4 +47,11 @@ export function attention({ q, k, v, batch, length: L, heads, headSize: d, scale
     }
   }
   return context;
+}
+
+/** The caller's `out` (its first `n` elements) when given, else a new array. */
+export function contextBuffer(out: Float32Array | undefined, n: number): Float32Array {
+  if (out === undefined) return new Float32Array(n);
+  if (out.length < n) throw new RangeError(`attention: out has ${out.length} elements, the context needs ${n}`);
+  return out.length === n ? out : out.subarray(0, n);
 }

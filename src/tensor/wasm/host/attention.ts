@@ -5,6 +5,7 @@
  * worker threads when there are any; only the context is copied out.
  */
 import type { AttentionArgs } from '../../backend.js';
+import { contextBuffer } from '../../js/attention.js';
 import { ATT } from '../kernels/attention.js';
 import { PANEL } from '../layout.js';
 import { locateB } from './gemm.js';
@@ -16,9 +17,9 @@ const up = (x: number, to: number) => Math.ceil(x / to) * to;
 const f32Bits = new Float32Array(1);
 const bitsOf = new Int32Array(f32Bits.buffer);
 
-export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative }: AttentionArgs): Float32Array {
+export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative, out }: AttentionArgs): Float32Array {
   const A = heads * d;
-  const context = new Float32Array(batch * L * A);
+  const context = contextBuffer(out, batch * L * A);
   if (batch === 0 || L === 0 || A === 0) return context;
   const posK = relative?.posK ?? null;
   const posQ = relative?.posQ ?? null;
