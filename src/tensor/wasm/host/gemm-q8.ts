@@ -53,15 +53,27 @@ function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: numbe
   return planesAt;
 }
 
+/** Rows per kernel sweep of {@link wasmGemmQ8}: 128 rows of K = 3072 are 768 KB of int16, about L2. */
+export const Q8_ROW_BLOCK = 128;
+
 /** C = quantize(A) · Wᵀ dequantized (+ bias) (+ C), bit for bit as tensor/js/matmul-q8.ts. */
 export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   const { m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride, bias = null, accumulate = false } = args;
   const { rows: K, cols: N } = b;
   if (m === 0 || N === 0) return;
   if (K === 0) return jsGemmQ8(args); // nothing to multiply: the reference writes bias (or 0) itself
+  const lda = aStride ?? K, ldo = outStride ?? N;
+  if (m > Q8_ROW_BLOCK) {
+    // The kernel sweeps every row block for each column panel: past a few hundred KB the quantized rows fall
+    // out of cache and are re-read from memory per panel, so long inputs go in blocks (rows are independent:
+    // the results are the same bits).
+    for (let r0 = 0; r0 < m; r0 += Q8_ROW_BLOCK) {
+      wasmGemmQ8(rt, { ...args, m: Math.min(Q8_ROW_BLOCK, m - r0), aOffset: aOffset + r0 * lda, aStride: lda, outOffset: outOffset + r0 * ldo, outStride: ldo });
+    }
+    return;
+  }
   const w = locateQ8(rt, b);
   const { kp, np } = w;
-  const lda = aStride ?? K, ldo = outStride ?? N;
   const chunk = columnChunk(np, m * 8 + 4);
   const layout = new ScratchLayout();
   const xAt = layout.take(m * kp * 4); // the float rows, then (relaxed) the hi/lo bytes
