@@ -20,7 +20,7 @@ const TEXT = 'Paris is the [MASK] of France.';
 
 const WORKER = `
 import { AutoTokenizer, DebertaModel, pipeline } from 'deberta';
-let model, fill;
+let model, q8, fill;
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -31,6 +31,11 @@ export default {
       let out;
       for (let i = 0; i < n; i++) out = await model.forward(batch);
       return Response.json({ backend: model.backend.name, threads: model.backend.numThreads ?? 1, data: Array.from(out.lastHiddenState.data) });
+    }
+    if (url.pathname === '/forward-q8') {
+      q8 ??= await DebertaModel.fromPretrained(env.MODEL_URL, { dtype: 'q8' });
+      const out = await q8.forward(await request.json());
+      return Response.json({ backend: q8.backend.name, data: Array.from(out.lastHiddenState.data) });
     }
     if (url.pathname === '/fill') {
       fill ??= await pipeline('fill-mask', env.MLM_URL);
@@ -65,7 +70,7 @@ async function startWorker(source: string, bindings: Record<string, string>): Pr
     plugins: [wasmModules(wasm)],
   });
   expect([...wasm].map((f) => basename(f)).sort()).toEqual(
-    ['attention-relaxed', 'attention-simd', 'gemm-relaxed', 'gemm-simd', 'norm-relaxed', 'norm-simd'].map((n) => `${n}.wasm`));
+    ['attention-relaxed', 'attention-simd', 'gemm-relaxed', 'gemm-simd', 'gemmQ8-relaxed', 'gemmQ8-simd', 'norm-relaxed', 'norm-simd'].map((n) => `${n}.wasm`));
   const worker = new Miniflare({
     cf: false,
     compatibilityDate: '2025-01-01',
@@ -114,6 +119,14 @@ describe('workerd (Cloudflare Workers) through Miniflare', () => {
     expect(got.threads).toBe(1);
     const node = await (await DebertaModel.fromPretrained(modelDir(CASE))).forward(batch);
     expect(got.data).toHaveLength(node.lastHiddenState.data.length);
+    expect(maxAbsDiff(Float32Array.from(got.data), Array.from(node.lastHiddenState.data))).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('runs dtype q8 on the prebuilt int8 kernel, equal to Node', async () => {
+    const res = await mf.dispatchFetch('http://worker/forward-q8', { method: 'POST', body: JSON.stringify(batch) });
+    if (!res.ok) throw new Error(`worker: ${res.status} ${await res.text()}`);
+    const got = (await res.json()) as { backend: string; data: number[] };
+    const node = await (await DebertaModel.fromPretrained(modelDir(CASE), { dtype: 'q8' })).forward(batch);
     expect(maxAbsDiff(Float32Array.from(got.data), Array.from(node.lastHiddenState.data))).toBeLessThanOrEqual(1e-5);
   });
 
