@@ -5,14 +5,14 @@ import { basename } from 'node:path';
 import { importPeer } from './peer-packages.js';
 
 /** The part of ONNX Runtime's JavaScript API (the same in onnxruntime-node and -web) the benchmarks use. */
-interface OrtTensor {
+export interface OrtTensor {
   data: unknown;
 }
-interface OrtSession {
+export interface OrtSession {
   run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
   release(): Promise<void>;
 }
-interface OrtModule {
+export interface OrtModule {
   Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;
   InferenceSession: { create(model: string | Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
   env: { wasm: { numThreads: number } };

@@ -11,6 +11,7 @@ import { importPeer, installPeers } from './peer-packages.js';
 import { randomV2Weights, V3_BASE_CONFIG } from './random-model.js';
 import { writeSafetensors } from './safetensors-writer.js';
 import { median } from './timing.js';
+import type { OrtModule } from './ort-session.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const DIR = join(tmpdir(), 'deberta-bench-v3-base');
@@ -41,19 +42,6 @@ interface Engine {
   close?(): Promise<void>;
 }
 
-/** The part of ONNX Runtime's JavaScript API (the same in onnxruntime-node and -web) the benchmark uses. */
-interface OrtTensor {
-  data: unknown;
-}
-interface OrtSession {
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-  release(): Promise<void>;
-}
-interface OrtModule {
-  Tensor: new (type: 'int64', data: BigInt64Array, dims: number[]) => OrtTensor;
-  InferenceSession: { create(model: string | Uint8Array, options: Record<string, unknown>): Promise<OrtSession> };
-  env: { wasm: { numThreads: number } };
-}
 
 function feeds(ort: OrtModule, ids: number[][]) {
   const b = ids.length;
