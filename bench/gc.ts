@@ -16,11 +16,14 @@ function bigHeap(mb: number): unknown[] {
   return out;
 }
 
+/** The app's own JS heap the forwards run beside. */
+const HEAP_MB = 100;
+
 interface GcTally { minor: number; major: number; ms: number }
 
 export async function benchGc(argv: readonly string[] = []): Promise<void> {
   const runs = Number(argv[argv.indexOf('--runs') + 1]) || 10;
-  const heap = bigHeap(100);
+  const heap = bigHeap(HEAP_MB);
   const backend = createWasmBackend({ numThreads: 1 });
   const model = DebertaModel.fromWeights({ ...V3_BASE_CONFIG, vocab_size: 1000 }, randomV2Weights({ ...V3_BASE_CONFIG, vocab_size: 1000 }), { backend });
   for (const [batch, seq] of [[1, 128], [8, 128]] as const) {
@@ -42,7 +45,7 @@ export async function benchGc(argv: readonly string[] = []): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50)); // let the observer flush
     observer.disconnect();
     console.log(
-      `gc b${batch}xs${seq}, ${runs} forwards beside a ${heap.length > 0 ? 100 : 0} MB JS heap: per forward ` +
+      `gc b${batch}xs${seq}, ${runs} forwards beside a ${HEAP_MB} MB JS heap (${heap.length} objects): per forward ` +
         `${(tally.minor / runs).toFixed(2)} scavenges, ${(tally.major / runs).toFixed(2)} mark-compacts, ` +
         `${(tally.ms / runs).toFixed(1)} ms in GC (forward ${(wall / runs).toFixed(0)} ms)`,
     );

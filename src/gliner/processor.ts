@@ -4,7 +4,7 @@
  * `words_mask` that marks each text word's first piece, and the span candidates.
  */
 import type { DebertaTokenizer } from '../tokenizers/tokenizer.js';
-import { splitWords, type Word } from './words.js';
+import type { Word } from './words.js';
 
 /** The model's view of one text (batch dimension 1, as GLiNER's processor builds it). */
 export interface GlinerInput {
@@ -65,12 +65,6 @@ export function buildInput(
   ids.push(tokenizer.sepTokenId);
   mask.push(0);
   return { words, numWords, labels, inputIds: ids, wordsMask: Int32Array.from(mask) };
-}
-
-/** Splits a text and cuts it to `maxLen` words (GLiNER's truncation). */
-export function textWords(text: string, maxLen: number): { words: Word[]; numWords: number } {
-  const all = splitWords(text);
-  return { words: all.slice(0, maxLen), numWords: all.length };
 }
 
 /**

@@ -65,7 +65,7 @@ export function modelSource(ckpt: Checkpoint): ModelSource {
  * The dtype a model is built in: the one asked for, else `'q8'` for a quantized checkpoint and `'fp32'`
  * otherwise. A quantized checkpoint cannot be widened back to the float32 it came from.
  */
-export function resolveDtype(from: ModelSource, dtype: ModelDtype | undefined): ModelDtype {
+function resolveDtype(from: ModelSource, dtype: ModelDtype | undefined): ModelDtype {
   if (from.quantized === true) {
     if (dtype === 'fp32') throw new InputError(`${from.weights.source}: this checkpoint is quantized (${Q8_QUANT_METHOD}); load it with dtype 'q8' (its default), or load the float32 checkpoint it was made from`);
     return 'q8';
@@ -74,7 +74,7 @@ export function resolveDtype(from: ModelSource, dtype: ModelDtype | undefined): 
 }
 
 /** The checkpoint's weights seen in the dtype the options resolve to. */
-export function weightsFor(from: ModelSource, options: ComputeOptions): Weights {
+function weightsFor(from: ModelSource, options: ComputeOptions): Weights {
   const dtype = resolveDtype(from, options.dtype);
   return dtype === 'fp32' ? from.weights : from.weights.withDtype(dtype, from.int8);
 }

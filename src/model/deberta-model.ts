@@ -240,20 +240,10 @@ export class DebertaModel {
     options = checkForwardOptions(options, FORWARD_OPTION_KEYS, 'DebertaModel.forward');
     this.checkUsable();
     const run = this.run(inputs, attentionMapRequest(options), 'DebertaModel.forward', options.padding);
-    if (run.packed !== undefined) {
-      const H = this.config.hiddenSize;
-      const shape = [run.inputs.batch, run.inputs.length, H];
-      if (!options.outputHiddenStates) return { lastHiddenState: new Tensor(unpackRows(run.states[run.states.length - 1], H, run.packed.rowOf), shape) };
-      const all = hiddenStateTensors(run, H);
-      return { lastHiddenState: all[all.length - 1], hiddenStates: all };
-    }
-    if (!options.outputHiddenStates) {
-      const H = this.config.hiddenSize;
-      const last = run.states[run.states.length - 1].slice(); // the arena's is reused by the next forward
-      return { lastHiddenState: new Tensor(last, [run.inputs.batch, run.inputs.length, H]), ...attentionMapOutputs(run, this.config) };
-    }
+    const maps = attentionMapOutputs(run, this.config);
+    if (!options.outputHiddenStates) return { lastHiddenState: stateTensor(run, run.states.length - 1, this.config.hiddenSize), ...maps };
     const states = hiddenStateTensors(run, this.config.hiddenSize);
-    return { lastHiddenState: states[states.length - 1], hiddenStates: states, ...attentionMapOutputs(run, this.config) };
+    return { lastHiddenState: states[states.length - 1], hiddenStates: states, ...maps };
   }
 }
 
@@ -269,9 +259,14 @@ export function attentionMapOutputs(run: BackboneResult, config: DebertaConfig):
  * arena until the next forward (laid out again when packed).
  */
 export function hiddenStateTensors(run: BackboneResult, hiddenSize: number): Tensor[] {
-  const shape = [run.inputs.batch, run.inputs.length, hiddenSize];
-  const { packed } = run;
-  return run.states.map((s) => new Tensor(packed === undefined ? s.slice() : unpackRows(s, hiddenSize, packed.rowOf), shape));
+  return run.states.map((_, i) => stateTensor(run, i, hiddenSize));
+}
+
+/** State `i` of a run (0: embeddings) as a Tensor [batch, seq, hidden] of its own. */
+function stateTensor(run: BackboneResult, i: number, hiddenSize: number): Tensor {
+  const s = run.states[i];
+  const data = run.packed === undefined ? s.slice() : unpackRows(s, hiddenSize, run.packed.rowOf);
+  return new Tensor(data, [run.inputs.batch, run.inputs.length, hiddenSize]);
 }
 
 /** The row of a run's states (and per-token head outputs) that position t of sequence b reads. */

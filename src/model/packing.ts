@@ -95,8 +95,9 @@ export function packValues(values: Int32Array, layout: PackedLayout, fill = 0): 
 export function unpackRows(x: Float32Array, cols: number, rowOf: Int32Array): Float32Array {
   const out = new Float32Array(rowOf.length * cols);
   for (let i = 0; i < rowOf.length; i++) {
-    const r = rowOf[i];
-    out.set(x.subarray(r * cols, (r + 1) * cols), i * cols);
+    // An index loop, not a subarray view per position: this runs on every position of every packed forward.
+    const from = rowOf[i] * cols, to = i * cols;
+    for (let c = 0; c < cols; c++) out[to + c] = x[from + c];
   }
   return out;
 }

@@ -17,37 +17,38 @@ import { FixtureExpected, FixtureInputs, maxAbsDiff, modelDir, readJsonFile, V1_
 
 const MEASURE = process.env.Q8_MEASURE === '1';
 
-// Max abs diff of q8 against PyTorch float32, measured per case (README "Integer inference"), x1.3 + 0.005.
+// Max abs diff of q8 against PyTorch float32, measured per case (the largest over the four backend projects,
+// which agree within 2 %: the integer products are identical, only float rounding upstream of a quantization differs), x1.1.
 // Logits of these fixtures reach +-12 and hidden states +-5 (fixture README).
 const BOUNDS: Record<string, number> = {
-  'v2_c2p_only_no_buckets hidden': 0.18, // measured 0.136
-  'v2_embed_proj hidden': 0.11, // measured 0.081
-  'v2_embed_proj masked_lm': 0.2, // measured 0.151
-  'v2_no_relative_attention_conv hidden': 0.1, // measured 0.0748
-  'v2_p2c_only_gelu_new hidden': 0.09, // measured 0.0655
-  'v2_share_att_key_false hidden': 0.18, // measured 0.132
-  'v2_xlarge_like hidden': 0.17, // measured 0.124
-  'v2_xlarge_like masked_lm': 0.84, // measured 0.646
-  'v2_xlarge_like emd': 0.71, // measured 0.546
-  'v3_base_like hidden': 0.32, // measured 0.242
-  'v3_base_like masked_lm': 1.5, // measured 1.16
-  'v3_base_like emd': 1.4, // measured 1.05
-  'v3_base_like sequence_classification': 0.14, // measured 0.103
-  'v3_base_like token_classification': 0.33, // measured 0.25
-  'v3_base_like question_answering': 0.16, // measured 0.121
-  'v3_base_like multiple_choice': 0.042, // measured 0.0281
-  'v1_base hidden': 0.11, // measured 0.0801
-  'v1_base masked_lm': 0.47, // measured 0.356
-  'v1_base emd': 0.41, // measured 0.315
-  'v1_base sequence_classification': 0.086, // measured 0.0626
-  'v1_base token_classification': 0.17, // measured 0.13
-  'v1_base question_answering': 0.078, // measured 0.0561
-  'v1_base multiple_choice': 0.12, // measured 0.0893
-  'v1_c2p_only_relu hidden': 0.084, // measured 0.0606
-  'v1_no_relative_attention hidden': 0.087, // measured 0.0633
-  'v1_no_relative_attention sequence_classification': 0.076, // measured 0.0547
-  'v1_p2c_only_gelu_new hidden': 0.087, // measured 0.0628
-  'v1_pbi_token_types hidden': 0.11, // measured 0.0813
+  'v2_c2p_only_no_buckets hidden': 0.15, // measured 0.136
+  'v2_embed_proj hidden': 0.0892, // measured 0.081
+  'v2_embed_proj masked_lm': 0.167, // measured 0.151
+  'v2_no_relative_attention_conv hidden': 0.0823, // measured 0.0748
+  'v2_p2c_only_gelu_new hidden': 0.0721, // measured 0.0655
+  'v2_share_att_key_false hidden': 0.147, // measured 0.133
+  'v2_xlarge_like hidden': 0.138, // measured 0.125
+  'v2_xlarge_like masked_lm': 0.711, // measured 0.646
+  'v2_xlarge_like emd': 0.601, // measured 0.546
+  'v3_base_like hidden': 0.267, // measured 0.242
+  'v3_base_like masked_lm': 1.28, // measured 1.16
+  'v3_base_like emd': 1.16, // measured 1.05
+  'v3_base_like sequence_classification': 0.114, // measured 0.103
+  'v3_base_like token_classification': 0.277, // measured 0.251
+  'v3_base_like question_answering': 0.134, // measured 0.121
+  'v3_base_like multiple_choice': 0.031, // measured 0.0281
+  'v1_base hidden': 0.0882, // measured 0.0801
+  'v1_base masked_lm': 0.392, // measured 0.356
+  'v1_base emd': 0.348, // measured 0.316
+  'v1_base sequence_classification': 0.0689, // measured 0.0626
+  'v1_base token_classification': 0.143, // measured 0.13
+  'v1_base question_answering': 0.062, // measured 0.0563
+  'v1_base multiple_choice': 0.0984, // measured 0.0894
+  'v1_c2p_only_relu hidden': 0.0667, // measured 0.0606
+  'v1_no_relative_attention hidden': 0.0697, // measured 0.0633
+  'v1_no_relative_attention sequence_classification': 0.0602, // measured 0.0547
+  'v1_p2c_only_gelu_new hidden': 0.0693, // measured 0.063
+  'v1_pbi_token_types hidden': 0.0895, // measured 0.0813
 };
 
 function check(name: string, diff: number): void {

@@ -53,7 +53,7 @@ describe('the dtype option', () => {
     expect(identical(a.lastHiddenState.data, b.lastHiddenState.data)).toBe(true);
     const diff = Math.max(...a.lastHiddenState.data.map((v, i) => Math.abs(v - c.lastHiddenState.data[i])));
     expect(diff).toBeGreaterThan(0);
-    expect(diff).toBeLessThan(0.32); // q8-accuracy.test.ts bounds this against PyTorch
+    expect(diff).toBeLessThan(0.27); // as q8-accuracy.test.ts bounds it against PyTorch (0.242 measured)
   });
 
   it('a backend without integer kernels runs q8 on the TypeScript reference, with the same numbers', async () => {
@@ -132,13 +132,13 @@ describe('quantized checkpoints', () => {
 
     it('missing scale', async () => {
       const dir = await broken('no-scale', (t) => t.delete(`${KEY}_scale`));
-      await expect(DebertaModel.fromPretrained(dir)).rejects.toThrow(new RegExp(`missing tensor "${KEY}_scale" \\(expected shape \\[768\\]\\)`.replace('768', '\\d+')));
+      await expect(DebertaModel.fromPretrained(dir)).rejects.toThrow(`missing tensor "${KEY}_scale" (expected shape [32])`);
       await expect(DebertaModel.fromPretrained(dir)).rejects.toThrow(WeightsError);
     });
 
     it('misshaped scale', async () => {
       const dir = await broken('bad-scale', (t) => t.set(`${KEY}_scale`, new Tensor(new Float32Array(3), [3])));
-      await expect(DebertaModel.fromPretrained(dir)).rejects.toThrow(new RegExp(`tensor "${KEY}_scale" has shape \\[3\\]`));
+      await expect(DebertaModel.fromPretrained(dir)).rejects.toThrow(`tensor "${KEY}_scale" has shape [3], expected [32]`);
     });
 
     it('negative scale and -128', async () => {
@@ -154,12 +154,12 @@ describe('quantized checkpoints', () => {
         d[7] = -128;
         t.set(KEY, new Int8Tensor(d, q.shape));
       });
-      await expect(DebertaModel.fromPretrained(min)).rejects.toThrow(new RegExp(`"${KEY}" holds -128 at element 7`));
+      await expect(DebertaModel.fromPretrained(min)).rejects.toThrow(`"${KEY}" holds -128 at element 7`);
     });
 
     it('misshaped int8 weight', async () => {
       const dir = await broken('bad-int8', (t) => t.set(KEY, new Int8Tensor(new Int8Array(4), [2, 2])));
-      await expect(DebertaModel.fromPretrained(dir)).rejects.toThrow(new RegExp(`int8 tensor "${KEY}" has shape \\[2, 2\\]`));
+      await expect(DebertaModel.fromPretrained(dir)).rejects.toThrow(`int8 tensor "${KEY}" has shape [2, 2], expected [32, 32]`);
     });
 
     it('a quantized config beside a .bin file', async () => {

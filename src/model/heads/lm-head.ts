@@ -1,5 +1,4 @@
-import type { Backend, PackedMatrix, PackedQ8Matrix } from '../../tensor/backend.js';
-import { integerOps } from '../../tensor/default-backend.js';
+import type { Backend } from '../../tensor/backend.js';
 import type { Int8Rows } from '../../tensor/quant.js';
 import type { DebertaConfig } from '../config.js';
 import { LayerNorm } from '../layer-norm.js';
@@ -22,7 +21,8 @@ export class LMPredictionHead {
   readonly dense: Linear;
   readonly norm: LayerNorm;
   readonly bias: Float32Array;
-  private decoder: PackedMatrix | PackedQ8Matrix | null = null;
+  /** word_embeddings as a Linear [embedding -> vocab] with `bias`; built on first use. */
+  private decoder: Linear | null = null;
 
   constructor(
     private readonly backend: Backend,
@@ -53,17 +53,8 @@ export class LMPredictionHead {
     const x = this.dense.forward(hidden, rows); // [rows, embedding]
     K.activate({ activation: this.config.hiddenAct, x });
     this.norm.forward(x);
-    const logits = new Float32Array(rows * V);
-    const table = this.wordEmbeddings;
-    if (table instanceof Float32Array) {
-      const decoder = (this.decoder ??= K.packB({ source: table, rows: E, cols: V, transposed: true })) as PackedMatrix;
-      K.gemm({ m: rows, a: x, b: decoder, out: logits, bias: this.bias });
-    } else {
-      const int = integerOps(K);
-      const decoder = (this.decoder ??= int.packQ8({ weights: table.data, scales: table.scales, rows: E, cols: V })) as PackedQ8Matrix;
-      int.gemmQ8({ m: rows, a: x, b: decoder, out: logits, bias: this.bias });
-    }
-    return logits;
+    this.decoder ??= Linear.fromArrays(K, this.wordEmbeddings, this.bias, E, V); // int8 rows under q8
+    return this.decoder.forward(x, rows); // [rows, vocab]
   }
 
   /** Frees packed weights (the dense layer and the tied decoder's packing). */

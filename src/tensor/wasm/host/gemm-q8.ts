@@ -54,7 +54,7 @@ function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: numbe
 }
 
 /** Rows per kernel sweep of {@link wasmGemmQ8}: 128 rows of K = 3072 are 768 KB of int16, about L2. */
-export const Q8_ROW_BLOCK = 128;
+const Q8_ROW_BLOCK = 128;
 
 /** C = quantize(A) · Wᵀ dequantized (+ bias) (+ C), bit for bit as tensor/js/matmul-q8.ts. */
 export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {

@@ -72,10 +72,11 @@ export class WasmQ8Matrix implements Q8Matrix {
   write({ data, scales }: Int8Rows): void {
     const { rows: k, cols: n, kp, np } = this;
     const rows = new Int8Array(np * kp);
-    const corr = new Int32Array(np);
+    const corr = new Int32Array(np); // only the relaxed kernel reads it
     for (let c = 0; c < n; c++) {
       const row = data.subarray(c * k, (c + 1) * k);
       rows.set(row, c * kp);
+      if (!this.relaxed) continue;
       let sum = 0;
       for (let j = 0; j < k; j++) sum += row[j];
       corr[c] = Math.imul(8192, sum); // wraps like the kernel's int32 arithmetic
