@@ -54,7 +54,7 @@ export { readTorchBin } from './io/torch-bin.js';
 export { readJsonWeights, saveJson, toJson, type JsonCheckpoint } from './io/json-weights.js';
 export { loadCheckpoint, type Checkpoint, type CheckpointFormat } from './io/checkpoint.js';
 export { resolveSource, DEFAULT_HUB_URL } from './io/resolve.js';
-export type { FileSource } from './io/file-source.js';
+export type { FileSource, RangeReader } from './io/file-source.js';
 export type { LoadOptions, LoadProgress, FetchLike } from './io/load-options.js';
 export { DebertaTaskModel, type BackboneOutputs, type HeadForwardOptions, type LogitsOutput } from './model/heads/base.js';
 export { DebertaForMaskedLM, type MaskedLMForwardOptions } from './model/heads/masked-lm.js';

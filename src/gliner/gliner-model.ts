@@ -157,13 +157,15 @@ export class GlinerModel {
     const backboneConfig = await readBackboneConfig(configJson, o);
     const config = parseGlinerConfig(configJson, backboneConfig);
     const tokenizerOptions: TokenizerLoadOptions = Object.fromEntries(Object.entries(o).filter(([k]) => Object.hasOwn(TOKENIZER_LOAD_OPTION_KEYS, k)));
-    const [{ tensors }, tokenizer] = await Promise.all([readGlinerWeights(src), loadGlinerTokenizer(src, config.modelName, tokenizerOptions)]);
+    const [{ tensors, finish }, tokenizer] = await Promise.all([readGlinerWeights(src, o.dtype === 'q8'), loadGlinerTokenizer(src, config.modelName, tokenizerOptions)]);
     const { backend, owned } = pickBackend(o);
     try {
       return new GlinerModel(configJson, tensors, tokenizer, backend, owned, src.name, backboneConfig, o.dtype);
     } catch (e) {
       if (owned) backend.dispose?.();
       throw e;
+    } finally {
+      finish?.();
     }
   }
 

@@ -9,7 +9,7 @@ import { guard } from '../io/checkpoint.js';
 import { readJson, where, type FileSource } from '../io/file-source.js';
 import type { LoadOptions } from '../io/load-options.js';
 import { resolveSource } from '../io/resolve.js';
-import { readSafetensors } from '../io/safetensors.js';
+import { readSafetensors, readSafetensorsRanges } from '../io/safetensors.js';
 import { readTorchBin } from '../io/torch-bin.js';
 import type { TensorMap } from '../tensor/tensor.js';
 import { AutoTokenizer, NoTokenizerFilesError, type TokenizerLoadOptions } from '../tokenizers/auto.js';
@@ -36,9 +36,19 @@ export async function readBackboneConfig(glinerConfig: unknown, options: LoadOpt
   return readJson(await resolveSource(j.model_name, options), 'config.json');
 }
 
-/** The weights, from model.safetensors or else pytorch_model.bin (GLiNER's order). */
-export async function readGlinerWeights(src: FileSource): Promise<{ tensors: TensorMap; file: string }> {
+/**
+ * The weights, from model.safetensors or else pytorch_model.bin (GLiNER's order). `streamed` (loading for
+ * q8) reads model.safetensors tensor by tensor when the source can (see `loadCheckpoint`); then call
+ * `finish` once the model is built.
+ */
+export async function readGlinerWeights(src: FileSource, streamed = false): Promise<{ tensors: TensorMap; file: string; finish?: () => void }> {
   for (const file of ['model.safetensors', 'pytorch_model.bin'] as const) {
+    if (streamed && file === 'model.safetensors' && src.ranges !== undefined) {
+      const reader = await src.ranges(file);
+      if (reader === null) continue;
+      const at = where(src, file);
+      return { tensors: guard(at, () => readSafetensorsRanges(reader, at).tensors), file, finish: () => reader.finish?.() };
+    }
     const bytes = await src.read(file);
     if (bytes === null) continue;
     const at = where(src, file);

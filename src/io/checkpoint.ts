@@ -1,12 +1,12 @@
 import { DebertaError, WeightsError } from '../errors.js';
 import type { Int8TensorMap, TensorMap } from '../tensor/tensor.js';
 import { parseJsonBytes } from './bytes.js';
-import { where, type FileSource } from './file-source.js';
+import { where, type FileSource, type RangeReader } from './file-source.js';
 import { readJsonWeights } from './json-weights.js';
 import type { LoadOptions } from './load-options.js';
 import { isQuantizedConfig, Q8_QUANT_METHOD } from './quantized-format.js';
 import { resolveSource } from './resolve.js';
-import { readSafetensors, readSafetensorsQuantized, type Decode } from './safetensors.js';
+import { readSafetensors, readSafetensorsQuantized, readSafetensorsRanges, type Decode } from './safetensors.js';
 import { loadSharded } from './sharded.js';
 import { readTorchBin } from './torch-bin.js';
 
@@ -27,6 +27,11 @@ export interface Checkpoint {
   int8Tensors?: Int8TensorMap;
   /** The weights files that were read, relative to the source (index first, then shards). */
   files: string[];
+  /**
+   * Present when tensors are read from the files on demand (`decode: 'on-demand'` from a local folder): call
+   * it once the tensors are no longer needed, to report the files as loaded (their last progress event).
+   */
+  finish?: () => void;
 }
 
 /** Weights files in order of preference, as transformers picks them. */
@@ -45,7 +50,9 @@ const WEIGHTS: ReadonlyArray<readonly [string, CheckpointFormat]> = [
  * pytorch_model.bin.index.json, model.json.
  * Either every tensor loads or a {@link WeightsError} names the bad file and what is wrong with it.
  * `decode: 'on-demand'` leaves safetensors' float16/bfloat16 tensors in the file until each is read (see
- * `Tensor.onDemand`); the default converts them at once.
+ * `Tensor.onDemand`), and from a source with `ranges` (a local folder) reads every safetensors tensor from
+ * disk only when it is read, one at a time: no copy of the file is ever in memory (call `finish` when done).
+ * The default reads the files whole and converts at once.
  *
  * @throws {InputError} when `source` or an option is of the wrong type
  * @throws {WeightsError} when a file is missing, malformed or not a regular file, or a download fails
@@ -56,29 +63,49 @@ export async function loadCheckpoint(source: string | URL | FileSource, options:
   if (configBytes === null) return loadJsonOnly(files);
   const config = parseJsonBytes(configBytes, where(files, 'config.json'));
   const quantized = isQuantizedConfig(config);
+  // Tensor by tensor from the file (no copy of it in memory) when converting on demand and the source can.
+  const streamed = decode === 'on-demand' && files.ranges !== undefined;
+  const readers: RangeReader[] = [];
+  const finish = streamed ? { finish: () => readers.forEach((r) => r.finish?.()) } : {};
+  const safetensors = async (file: string, at: string): Promise<{ tensors: TensorMap; int8: Int8TensorMap } | null> => {
+    if (streamed) {
+      const reader = await files.ranges!(file);
+      if (reader !== null) readers.push(reader);
+      return reader && guard(at, () => readSafetensorsRanges(reader, at, quantized));
+    }
+    const bytes = await files.read(file);
+    if (bytes === null) return null;
+    if (quantized) return guard(at, () => readSafetensorsQuantized(bytes, at, decode));
+    return { tensors: guard(at, () => readSafetensors(bytes, at, decode)), int8: new Map() };
+  };
   for (const [file, format] of WEIGHTS) {
+    const at = where(files, file);
+    if (format === 'safetensors') {
+      const read = await safetensors(file, at);
+      if (read === null) continue;
+      return { source: files.name, config, tensors: read.tensors, format, files: [file], ...(quantized ? { int8Tensors: read.int8 } : {}), ...finish };
+    }
     const bytes = await files.read(file);
     if (bytes === null) continue;
-    if (quantized && format !== 'safetensors') {
-      throw new WeightsError(`${where(files, file)}: config.json marks a ${Q8_QUANT_METHOD} checkpoint, which is one model.safetensors file (as \`deberta quantize\` writes it), but the folder has ${file} instead`);
+    if (quantized) {
+      throw new WeightsError(`${at}: config.json marks a ${Q8_QUANT_METHOD} checkpoint, which is one model.safetensors file (as \`deberta quantize\` writes it), but the folder has ${file} instead`);
     }
-    const at = where(files, file);
-    const done = (tensors: TensorMap, read: string[] = [file]): Checkpoint => ({ source: files.name, config, tensors, format, files: read });
+    const done = (tensors: TensorMap, read: string[] = [file]): Checkpoint => ({ source: files.name, config, tensors, format, files: read, ...finish });
     switch (format) {
-      case 'safetensors':
-        if (quantized) {
-          const { tensors, int8 } = guard(at, () => readSafetensorsQuantized(bytes, at, decode));
-          return { ...done(tensors), int8Tensors: int8 };
-        }
-        return done(guard(at, () => readSafetensors(bytes, at, decode)));
       case 'pytorch':
         return done(guard(at, () => readTorchBin(bytes, at)));
       case 'json':
         return done(guard(at, () => readJsonWeights(bytes, at)).tensors);
-      case 'safetensors-sharded':
+      case 'safetensors-sharded': {
+        const { tensors, shards } = await loadSharded(files, file, bytes, async (shard, shardAt) => (await safetensors(shard, shardAt))?.tensors ?? null);
+        return done(tensors, [file, ...shards]);
+      }
       case 'pytorch-sharded': {
-        const parse = format === 'safetensors-sharded' ? (b: Uint8Array, f: string) => readSafetensors(b, f, decode) : readTorchBin;
-        const { tensors, shards } = await loadSharded(files, file, bytes, (b, f) => guard(f, () => parse(b, f)));
+        const readShard = async (shard: string, shardAt: string) => {
+          const b = await files.read(shard);
+          return b && guard(shardAt, () => readTorchBin(b, shardAt));
+        };
+        const { tensors, shards } = await loadSharded(files, file, bytes, readShard);
         return done(tensors, [file, ...shards]);
       }
     }

@@ -12,6 +12,29 @@ export interface FileSource {
   read(file: string): Promise<Uint8Array | null>;
   /** The full path or URL of `file`, for error messages. */
   where?(file: string): string;
+  /**
+   * Random access to `file` without reading it whole, or `null` if the source has no such file. Loading for
+   * `dtype: 'q8'` uses it, when present, to read and quantize one tensor at a time (local folders in Node
+   * have it).
+   */
+  ranges?(file: string): Promise<RangeReader | null>;
+}
+
+/**
+ * Byte ranges of one file, read synchronously (a model is built synchronously, pulling tensors as it goes).
+ * Every read checks that the file is still the one that was opened.
+ */
+export interface RangeReader {
+  /** The file size in bytes. */
+  readonly size: number;
+  /**
+   * Bytes [position, position + length) in a fresh buffer of their own.
+   *
+   * @throws {WeightsError} naming the file when it cannot be read, has changed, or the load was aborted
+   */
+  read(position: number, length: number): Uint8Array<ArrayBuffer>;
+  /** Called once nothing more will be read: reports the file as loaded (its last progress event). */
+  finish?(): void;
 }
 
 /** The full path or URL of `file` in `source`, for error messages. */

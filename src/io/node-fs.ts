@@ -1,12 +1,12 @@
 // The only module that imports Node built-ins; browser builds replace it with node-fs.browser.ts.
 // Imported only lazily (`await import`), so Node built-ins load on first use of a folder or saveJson; and it
 // holds file-system primitives only, depending on nothing but types and errors, so io/ stays free of cycles.
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { mkdir, open, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeightsError } from '../errors.js';
-import type { FileSource } from './file-source.js';
+import type { FileSource, RangeReader } from './file-source.js';
 import type { LoadOptions } from './load-options.js';
 
 // Large enough that per-call overhead vanishes, small enough for smooth progress and prompt aborts.
@@ -35,6 +35,70 @@ export async function folderSource(dir: string, options: LoadOptions = {}): Prom
     name: dir,
     where: (file) => join(root, file),
     read: (file) => readFileChunked(join(root, file), file, options),
+    ranges: (file) => rangeReader(join(root, file), file, options),
+  };
+}
+
+/**
+ * Random access to a regular file, opened anew for each read (so nothing stays open once the model is
+ * built): every read checks the file is still regular and has the size and modification time it had here,
+ * honours the abort signal, and reports progress as the bytes read so far (a tensor read twice counts twice,
+ * up to the size), then the whole file on `finish` (reads after it still work, unreported).
+ */
+async function rangeReader(path: string, file: string, { signal, onProgress }: LoadOptions): Promise<RangeReader | null> {
+  signal?.throwIfAborted();
+  let info: Stats;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new WeightsError(`${path}: cannot open (${(e as Error).message})`);
+  }
+  checkRegular(info, path);
+  const { size, mtimeMs } = info;
+  let loaded = 0, finished = false;
+  return {
+    size,
+    read(position: number, length: number): Uint8Array<ArrayBuffer> {
+      signal?.throwIfAborted();
+      if (position < 0 || length < 0 || position + length > size) throw new RangeError(`${path}: bytes [${position}, ${position + length}) are outside the file (${size} bytes)`);
+      let bytes: Uint8Array<ArrayBuffer>;
+      try {
+        bytes = new Uint8Array(length);
+      } catch {
+        throw new WeightsError(`${path}: cannot allocate ${length} bytes`);
+      }
+      let fd: number;
+      try {
+        fd = openSync(path, READ_FLAGS);
+      } catch (e) {
+        throw new WeightsError(`${path}: cannot open (${(e as Error).message})`);
+      }
+      try {
+        const now = fstatSync(fd);
+        checkRegular(now, path);
+        if (now.size !== size || now.mtimeMs !== mtimeMs) throw new WeightsError(`${path}: the file changed while the model was loading from it`);
+        for (let done = 0; done < length;) {
+          const n = readSync(fd, bytes, done, length - done, position + done);
+          if (n === 0) throw new WeightsError(`${path}: file shrank while being read (${position + done} of ${size} bytes)`);
+          done += n;
+        }
+      } catch (e) {
+        if (e instanceof WeightsError) throw e;
+        throw new WeightsError(`${path}: read failed (${(e as Error).message})`);
+      } finally {
+        closeSync(fd);
+      }
+      loaded = Math.min(loaded + length, size);
+      if (!finished) onProgress?.({ file, loaded, total: size });
+      return bytes;
+    },
+    finish(): void {
+      if (finished) return;
+      finished = true;
+      if (loaded < size) onProgress?.({ file, loaded: size, total: size }); // unless the last read already said so
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { WeightsError } from '../errors.js';
 import { checkBytes } from './bytes.js';
 import { Int8Tensor, Tensor, type Int8TensorMap, type TensorMap } from '../tensor/tensor.js';
 import { decodeFloats, DTYPE_BYTES, type StorageDtype } from './dtypes.js';
+import type { RangeReader } from './file-source.js';
 
 const SAFETENSORS_DTYPES: Record<string, StorageDtype> = {
   F32: 'float32',
@@ -62,7 +63,8 @@ function floatTensor(bytes: Uint8Array, dataStart: number, e: Entry, decode: Dec
   const at = dataStart + e.begin;
   const view = e.dtype === 'float32' && (bytes.byteOffset + at) % 4 === 0;
   if (decode === 'eager' || view) return new Tensor(decodeFloats(bytes, at, e.numel, e.dtype), e.shape);
-  return Tensor.onDemand(e.shape, () => decodeFloats(bytes, at, e.numel, e.dtype));
+  const width = DTYPE_BYTES[e.dtype];
+  return Tensor.onDemand(e.shape, () => decodeFloats(bytes, at, e.numel, e.dtype), (from, count) => decodeFloats(bytes, at + from * width, count, e.dtype));
 }
 
 /**
@@ -81,29 +83,59 @@ export function readSafetensorsQuantized(bytes: Uint8Array, file = 'model.safete
   return { tensors, int8 };
 }
 
+/**
+ * A safetensors file read through `reader` one tensor at a time, checked as {@link readSafetensors} checks
+ * a whole file: only the header is read now. Float tensors are read from the file (and converted) on every
+ * read of their `data` (see `Tensor.onDemand`); with `quantized`, int8 tensors stay int8 (as
+ * {@link readSafetensorsQuantized} keeps them) and are read now, into buffers of their own. This is how loading for `dtype: 'q8'` keeps no float32 copy of the file.
+ */
+export function readSafetensorsRanges(reader: RangeReader, file = 'model.safetensors', quantized = false): { tensors: TensorMap; int8: Int8TensorMap } {
+  const headerLen = headerLength(reader.read(0, Math.min(8, reader.size)), reader.size, file);
+  const { entries, dataStart } = parseHeader(reader.read(8, headerLen), reader.size, file);
+  const tensors: TensorMap = new Map();
+  const int8: Int8TensorMap = new Map();
+  for (const e of entries) {
+    const width = DTYPE_BYTES[e.dtype];
+    const read = (from = 0, count = e.numel) => reader.read(dataStart + e.begin + from * width, count * width);
+    if (quantized && e.dtype === 'int8') int8.set(e.name, new Int8Tensor(new Int8Array(read().buffer), e.shape));
+    else tensors.set(e.name, Tensor.onDemand(e.shape, () => decodeFloats(read(), 0, e.numel, e.dtype), (from, count) => decodeFloats(read(from, count), 0, count, e.dtype)));
+  }
+  return { tensors, int8 };
+}
+
 /** The checked header entries and where the data section starts. */
 function parseFile(bytes: Uint8Array, file: string): { entries: Entry[]; dataStart: number } {
-  if (bytes.length < 8) throw new WeightsError(`${file}: file is ${bytes.length} bytes, too short for a safetensors header`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLen = Number(view.getBigUint64(0, true));
+  const headerLen = headerLength(bytes, bytes.length, file);
+  return parseHeader(bytes.subarray(8, 8 + headerLen), bytes.length, file);
+}
+
+/** The header length the first 8 bytes of a file of `size` bytes give, checked against the limit and the size. */
+function headerLength(first: Uint8Array, size: number, file: string): number {
+  if (size < 8) throw new WeightsError(`${file}: file is ${size} bytes, too short for a safetensors header`);
+  const headerLen = Number(new DataView(first.buffer, first.byteOffset, 8).getBigUint64(0, true));
   if (headerLen > MAX_HEADER_BYTES) {
     throw new WeightsError(`${file}: header length ${headerLen} is over the safetensors limit of ${MAX_HEADER_BYTES} bytes`);
   }
-  if (headerLen > bytes.length - 8) {
-    throw new WeightsError(`${file}: header length ${headerLen} goes beyond the file (${bytes.length} bytes)`);
+  if (headerLen > size - 8) {
+    throw new WeightsError(`${file}: header length ${headerLen} goes beyond the file (${size} bytes)`);
   }
+  return headerLen;
+}
+
+/** The header's entries, checked, for a file of `size` bytes. */
+function parseHeader(headerBytes: Uint8Array, size: number, file: string): { entries: Entry[]; dataStart: number } {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLen)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (e) {
     throw new WeightsError(`${file}: header is not valid UTF-8 JSON (${(e as Error).message})`);
   }
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw new WeightsError(`${file}: header is not a JSON object`);
   }
-  const dataStart = 8 + headerLen;
-  const entries = parseEntries(header as Record<string, unknown>, bytes.length - dataStart, file);
-  checkFraming(entries, bytes.length - dataStart, file);
+  const dataStart = 8 + headerBytes.length;
+  const entries = parseEntries(header as Record<string, unknown>, size - dataStart, file);
+  checkFraming(entries, size - dataStart, file);
   return { entries, dataStart };
 }
 

@@ -14,13 +14,14 @@ export interface ShardedTensors {
  * `pytorch_model.bin.index.json`: `{ "weight_map": { "<tensor>": "<shard file>" } }`).
  * Every shard is read before anything is returned, so a missing or bad shard never yields a partial model.
  *
- * @param parse reads one shard; receives the shard's path or URL for error messages
+ * @param readShard reads one shard (`null` if the source has no such file); receives its name and its path
+ *   or URL for error messages
  */
 export async function loadSharded(
   files: FileSource,
   indexFile: string,
   indexBytes: Uint8Array,
-  parse: (bytes: Uint8Array, file: string) => TensorMap,
+  readShard: (shard: string, at: string) => Promise<TensorMap | null>,
 ): Promise<ShardedTensors> {
   const at = where(files, indexFile);
   const index = parseJsonBytes(indexBytes, at);
@@ -40,10 +41,9 @@ export async function loadSharded(
   const tensors: TensorMap = new Map();
   const owner = new Map<string, string>();
   for (const [shard, names] of byShard) {
-    const bytes = await files.read(shard);
     const shardAt = where(files, shard);
-    if (bytes === null) throw new WeightsError(`${at}: shard ${shard} is missing (${shardAt})`);
-    const part = parse(bytes, shardAt);
+    const part = await readShard(shard, shardAt);
+    if (part === null) throw new WeightsError(`${at}: shard ${shard} is missing (${shardAt})`);
     for (const name of names) {
       if (!part.has(name)) throw new WeightsError(`${shardAt}: has no tensor "${name}", which ${indexFile} places there`);
     }

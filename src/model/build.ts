@@ -29,6 +29,8 @@ export interface ModelSource {
   readonly int8?: Int8TensorMap;
   /** Whether the checkpoint was written by `deberta quantize` (its config says so). */
   readonly quantized?: boolean;
+  /** The checkpoint's `finish` (tensors read from disk on demand): called once the model is built. */
+  readonly finish?: () => void;
 }
 
 /** Tensors accepted by `fromWeights`: a Map or a plain object of `Tensor`s keyed like a checkpoint. */
@@ -58,6 +60,7 @@ export function modelSource(ckpt: Checkpoint): ModelSource {
     weights: new Weights(ckpt.tensors, '', ckpt.source),
     int8: ckpt.int8Tensors,
     quantized: isQuantizedConfig(ckpt.config),
+    finish: ckpt.finish,
   };
 }
 
@@ -93,6 +96,8 @@ export function construct<M>(cls: ModelClass<M>, from: ModelSource, options: Com
   } catch (e) {
     if (owned) backend.dispose?.();
     throw e;
+  } finally {
+    from.finish?.();
   }
 }
 

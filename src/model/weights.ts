@@ -4,6 +4,9 @@ import { quantizeRows, WEIGHT_QMAX, type Int8Rows } from '../tensor/quant.js';
 import { Int8Tensor, Tensor, type Int8TensorMap, type TensorMap } from '../tensor/tensor.js';
 import { SCALE_SUFFIX, type ModelDtype } from './dtype.js';
 
+/** Elements per block when an on-demand tensor is quantized a block at a time (16 MiB as float32). */
+const QUANTIZE_BLOCK = 1 << 22;
+
 /** Tensors already checked for non-finite values (the word embeddings are fetched twice by masked-LM heads). */
 const finiteChecked = new WeakSet<Tensor>();
 
@@ -94,10 +97,33 @@ export class Weights {
     } else {
       const t = this.tensors.get(key);
       if (t === undefined) throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
-      rows = quantizeRows(this.check(key, t, shape), shape[0], shape[1]);
+      rows = t instanceof Tensor && t.isOnDemand && shape[0] * shape[1] > QUANTIZE_BLOCK ? this.quantizeInBlocks(key, t, shape) : quantizeRows(this.check(key, t, shape), shape[0], shape[1]);
     }
     this.quant.quantized.set(key, rows);
     return rows;
+  }
+
+  /**
+   * An on-demand tensor quantized a block of rows at a time (the word embeddings of v3-base are 393 MB as
+   * float32): each block is read, checked and quantized alone, with the same result as all at once.
+   */
+  private quantizeInBlocks(key: string, t: Tensor, shape: readonly [number, number]): Int8Rows {
+    const [rows, cols] = shape;
+    this.checkShape(key, t, shape);
+    const data = new Int8Array(rows * cols);
+    const scales = new Float32Array(rows);
+    const step = Math.max(1, Math.floor(QUANTIZE_BLOCK / cols));
+    for (let r0 = 0; r0 < rows; r0 += step) {
+      const n = Math.min(step, rows - r0);
+      const block = t.range(r0 * cols, n * cols);
+      const bad = firstNonFinite(block);
+      if (bad >= 0) throw this.nonFinite(key, t, block[bad], r0 * cols + bad);
+      const q = quantizeRows(block, n, cols);
+      data.set(q.data, r0 * cols);
+      scales.set(q.scales, r0);
+    }
+    finiteChecked.add(t);
+    return { data, scales };
   }
 
   /** A stored int8 tensor and its scales, checked. */
@@ -151,20 +177,26 @@ export class Weights {
     if (!(data instanceof Float32Array) || !Array.isArray(t.shape)) {
       throw new WeightsError(`${this.source}: "${key}" is not a float32 Tensor (got ${describe(t)})`);
     }
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new WeightsError(`${this.source}: tensor "${key}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
-    }
+    this.checkShape(key, t, shape);
     if (data.length !== shape.reduce((a, b) => a * b, 1)) {
       throw new WeightsError(`${this.source}: tensor "${key}" has ${data.length} elements for shape [${shape.join(', ')}]`);
     }
     if (!finiteChecked.has(t)) {
       const bad = firstNonFinite(data);
-      if (bad >= 0) {
-        throw new WeightsError(`${this.source}: tensor "${key}" has a non-finite value (${data[bad]}) at [${unravel(bad, t.shape).join(', ')}]; the checkpoint is corrupt or overflowed when it was saved`);
-      }
+      if (bad >= 0) throw this.nonFinite(key, t, data[bad], bad);
       finiteChecked.add(t);
     }
     return data;
+  }
+
+  private checkShape(key: string, t: Tensor, shape: readonly number[]): void {
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new WeightsError(`${this.source}: tensor "${key}" has shape [${t.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    }
+  }
+
+  private nonFinite(key: string, t: Tensor, value: number, at: number): WeightsError {
+    return new WeightsError(`${this.source}: tensor "${key}" has a non-finite value (${value}) at [${unravel(at, t.shape).join(', ')}]; the checkpoint is corrupt or overflowed when it was saved`);
   }
 
   /** Like {@link get}, or `null` when the checkpoint does not have it. */

@@ -6,6 +6,7 @@ export class Tensor {
   readonly shape: readonly number[];
   #data: Float32Array | null;
   #decode: (() => Float32Array) | null;
+  #decodeRange: ((from: number, count: number) => Float32Array) | null = null;
 
   /** @param data the values, or (see {@link Tensor.onDemand}) a function decoding them on each read */
   constructor(data: Float32Array | (() => Float32Array), shape: readonly number[]) {
@@ -26,10 +27,28 @@ export class Tensor {
   /**
    * A tensor decoded from its file on every read of `data`, never held: loading for `dtype: 'q8'` turns
    * float16 weights into int8 one tensor at a time, so a float32 copy of the whole file never exists.
-   * Read `data` once into a local.
+   * Read `data` once into a local. `decodeRange(from, count)`, when given, decodes elements [from, from +
+   * count) alone (see {@link Tensor.range}).
    */
-  static onDemand(shape: readonly number[], decode: () => Float32Array): Tensor {
-    return new Tensor(decode, shape);
+  static onDemand(shape: readonly number[], decode: () => Float32Array, decodeRange?: (from: number, count: number) => Float32Array): Tensor {
+    const t = new Tensor(decode, shape);
+    t.#decodeRange = decodeRange ?? null;
+    return t;
+  }
+
+  /** Whether `data` is decoded on every read (see {@link Tensor.onDemand}). */
+  get isOnDemand(): boolean {
+    return this.#data === null;
+  }
+
+  /**
+   * Elements [from, from + count) of `data`: decoded alone when the tensor is decoded on demand from a
+   * source that can read part of it (a large tensor then never exists whole as float32), else a view.
+   */
+  range(from: number, count: number): Float32Array {
+    const n = this.shape.reduce((a, b) => a * b, 1);
+    if (!(from >= 0 && count >= 0 && from + count <= n)) throw new RangeError(`Tensor.range(${from}, ${count}) is outside its ${n} elements`);
+    return this.#decodeRange !== null ? this.#decodeRange(from, count) : this.data.subarray(from, from + count);
   }
 
   /** The values, row-major (a view into the file for aligned float32 checkpoints). */

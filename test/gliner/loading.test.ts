@@ -1,12 +1,13 @@
 // Loading GLiNER checkpoints: a folder, model.safetensors vs pytorch_model.bin, the backbone's tokenizer when
 // the repository has none, slow vs fast tokenizer semantics, and the configs and checkpoints it refuses.
-import { readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, GlinerModel, InputError, WeightsError, type FileSource } from '../../src/index.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { writeSafetensors } from '../io/helpers.js';
-import { caseDir, caseSource, expected, flat, maxAbsDiff, SPM } from './helpers.js';
+import { CASES, caseDir, caseSource, expected, flat, maxAbsDiff, SPM } from './helpers.js';
 
 const exp = expected('span_markerV0');
 
@@ -34,6 +35,28 @@ describe('GlinerModel.fromPretrained', () => {
     expect(got.map((e) => [e.start, e.end, e.text, e.label])).toEqual(input.predictions[mode].map((e) => [e.start, e.end, e.text, e.label]));
     fromFolder.dispose();
     fromBin.dispose();
+  });
+
+  it('dtype q8 from a folder reads model.safetensors tensor by tensor, with the bits of the whole-file load', async () => {
+    for (const c of CASES) {
+      // A folder with the shared spm.model beside the case's files (only span_markerV0 has its own copy).
+      const dir = mkdtempSync(join(tmpdir(), `deberta-gliner-${c}-`));
+      for (const f of readdirSync(caseDir(c))) copyFileSync(join(caseDir(c), f), join(dir, f));
+      if (!existsSync(join(dir, 'spm.model'))) copyFileSync(SPM, join(dir, 'spm.model'));
+      const events: number[] = [];
+      const streamed = await GlinerModel.fromPretrained(dir, { dtype: 'q8', onProgress: (e) => e.file === 'model.safetensors' && events.push(e.loaded) });
+      const whole = await GlinerModel.fromPretrained(caseSource(c), { dtype: 'q8' });
+      const fp32 = await GlinerModel.fromPretrained(caseSource(c));
+      expect(events.length, c).toBeGreaterThan(3); // header, then tensor reads: not one read of the whole file
+      expect(events.at(-1), c).toBe(readFileSync(join(caseDir(c), 'model.safetensors')).length);
+      const input = exp.inputs[0];
+      const a = (await streamed.forward(input.text, input.labels)).logits.data;
+      const b = (await whole.forward(input.text, input.labels)).logits.data;
+      expect(maxAbsDiff(a, b), c).toBe(0);
+      expect(maxAbsDiff(a, (await fp32.forward(input.text, input.labels)).logits.data), c).toBeGreaterThan(0); // really quantized
+      for (const m of [streamed, whole, fp32]) m.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("uses the backbone's tokenizer and config (model_name, fetched like any source) when the repository has neither", async () => {

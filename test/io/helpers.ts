@@ -13,16 +13,38 @@ export const modelDir = (name: string): string => join(FIXTURES, 'models', name)
 export const readBytes = (path: string): Uint8Array => new Uint8Array(readFileSync(path));
 export const readJsonFile = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
 
-/** A FileSource over in-memory files, for parser tests that need no disk or network. */
-export function memorySource(files: Record<string, Uint8Array | string>, name = 'mem'): FileSource {
-  return {
+/**
+ * A FileSource over in-memory files, for parser tests that need no disk or network; with `ranges`, it also
+ * offers random access (as local folders do), counting the bytes read in `source.bytesRead`.
+ */
+export function memorySource(files: Record<string, Uint8Array | string>, name = 'mem', { ranges = false } = {}): FileSource & { bytesRead: number } {
+  const bytesOf = (file: string): Uint8Array | null => {
+    const f = files[file];
+    if (f === undefined) return null;
+    return typeof f === 'string' ? new TextEncoder().encode(f) : f;
+  };
+  const source: FileSource & { bytesRead: number } = {
     name,
+    bytesRead: 0,
     async read(file) {
-      const f = files[file];
-      if (f === undefined) return null;
-      return typeof f === 'string' ? new TextEncoder().encode(f) : f;
+      return bytesOf(file);
     },
   };
+  if (ranges) {
+    source.ranges = async (file) => {
+      const bytes = bytesOf(file);
+      if (bytes === null) return null;
+      return {
+        size: bytes.length,
+        read(position, length) {
+          if (position < 0 || position + length > bytes.length) throw new RangeError(`${file}: [${position}, ${position + length}) outside ${bytes.length} bytes`);
+          source.bytesRead += length;
+          return bytes.slice(position, position + length);
+        },
+      };
+    };
+  }
+  return source;
 }
 
 /** Asserts two tensor maps hold the same names, shapes and bit-identical values. */

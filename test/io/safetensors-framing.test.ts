@@ -15,14 +15,23 @@ const withHeaderLength = (b: Uint8Array, n: number): Uint8Array => {
   return out;
 };
 
-/** Loads bytes as model.safetensors of an in-memory checkpoint and returns the WeightsError message. */
+/**
+ * Loads bytes as model.safetensors of an in-memory checkpoint and returns the WeightsError message; reading
+ * the file through ranges (as loading for q8 from a folder does) must fail with the same message.
+ */
 async function failure(bytes: Uint8Array): Promise<string> {
-  const err = await loadCheckpoint(memorySource({ 'config.json': '{}', 'model.safetensors': bytes })).then(
-    () => new Error('loaded without error'),
-    (e: unknown) => e as Error,
-  );
-  expect(err).toBeInstanceOf(WeightsError);
-  return err.message;
+  const messages: string[] = [];
+  for (const ranges of [false, true]) {
+    const source = memorySource({ 'config.json': '{}', 'model.safetensors': bytes }, 'mem', { ranges });
+    const err = await loadCheckpoint(source, {}, ranges ? 'on-demand' : 'eager').then(
+      () => new Error('loaded without error'),
+      (e: unknown) => e as Error,
+    );
+    expect(err).toBeInstanceOf(WeightsError);
+    messages.push(err.message);
+  }
+  expect(messages[1]).toBe(messages[0]);
+  return messages[0];
 }
 
 describe('safetensors framing', () => {

@@ -209,3 +209,67 @@ describe('q8 from a float16 checkpoint', () => {
     expect(identical(a.lastHiddenState.data, b.lastHiddenState.data)).toBe(true);
   });
 });
+
+describe('q8 from a local folder: read and quantized one tensor at a time', () => {
+  /** The folder's files through a FileSource without random access: the whole file is read first. */
+  const wholeFile = (dir: string) => ({
+    name: dir,
+    read: async (file: string) => {
+      try {
+        return new Uint8Array(readFileSync(join(dir, file)));
+      } catch {
+        return null;
+      }
+    },
+  });
+
+  it('gives the same bits as quantizing from the whole file, for a backbone and an MLM head (float32 and float16 files)', async () => {
+    for (const [cls, dir, inputs] of [
+      [DebertaForMaskedLM, V3_MLM, 'v3_base_like'],
+      [DebertaForMaskedLM, V1_MLM, 'v1_base'],
+      [DebertaModel, join(modelDir('v3_base_like'), 'fp16'), 'v3_base_like'],
+    ] as const) {
+      const streamed = await (cls as typeof DebertaModel).fromPretrained(dir, { dtype: 'q8' });
+      const whole = await (cls as typeof DebertaModel).fromPretrained(wholeFile(dir), { dtype: 'q8' });
+      const x = inputsOf(inputs);
+      const [a, b] = await Promise.all([streamed.forward(x), whole.forward(x)]);
+      const out = (r: unknown) => ((r as { logits?: Tensor }).logits ?? (r as { lastHiddenState: Tensor }).lastHiddenState).data;
+      expect(identical(out(a), out(b)), dir).toBe(true);
+      streamed.dispose();
+      whole.dispose();
+    }
+  });
+
+  it('reports the weights file as loaded once the model is built', async () => {
+    const events: Array<{ loaded: number; total?: number }> = [];
+    const model = await DebertaModel.fromPretrained(modelDir('v1_base'), { dtype: 'q8', onProgress: (e) => e.file === 'model.safetensors' && events.push(e) });
+    const size = statSync(join(modelDir('v1_base'), 'model.safetensors')).size;
+    expect(events.length).toBeGreaterThan(3); // the header, then tensors as the model read them
+    expect(events.map((e) => e.loaded)).toEqual(events.map((e) => e.loaded).sort((a, b) => a - b));
+    expect(events.filter((e) => e.loaded === size).length).toBe(1);
+    expect(events.at(-1)).toEqual({ file: 'model.safetensors', loaded: size, total: size });
+    model.dispose();
+  });
+
+  it('quantizes a large tensor a block of rows at a time, never decoding it whole, with the same result', async () => {
+    const { Weights } = await import('../../src/model/weights.js');
+    const { quantizeRows } = await import('../../src/tensor/quant.js');
+    const rows = 4500, cols = 1000; // 4.5M elements: more than one block of 2^22
+    const full = new Float32Array(rows * cols).map((_, i) => Math.sin(i * 0.37) * (1 + (i % 7)));
+    let whole = 0, parts = 0;
+    const t = Tensor.onDemand([rows, cols], () => (whole++, full.slice()), (from, count) => (parts++, full.slice(from, from + count)));
+    const q = new Weights(new Map([['w', t]])).withDtype('q8').getQ8('w', [rows, cols]);
+    const want = quantizeRows(full, rows, cols);
+    expect(whole).toBe(0);
+    expect(parts).toBe(2);
+    expect(Buffer.from(q.data.buffer).equals(Buffer.from(want.data.buffer))).toBe(true);
+    expect(identical(q.scales, want.scales)).toBe(true);
+    // a non-finite weight in the second block is named as a whole-tensor read names it
+    const bad = full.slice();
+    bad[4400 * cols + 17] = Number.NaN;
+    const inBlocks = Tensor.onDemand([rows, cols], () => bad.slice(), (from, count) => bad.slice(from, from + count));
+    const message = `weights: tensor "w" has a non-finite value (NaN) at [4400, 17]; the checkpoint is corrupt or overflowed when it was saved`;
+    expect(() => new Weights(new Map([['w', inBlocks]])).withDtype('q8').getQ8('w', [rows, cols])).toThrow(new WeightsError(message));
+    expect(() => new Weights(new Map([['w', new Tensor(bad, [rows, cols])]])).withDtype('q8').getQ8('w', [rows, cols])).toThrow(new WeightsError(message));
+  });
+});

@@ -17,13 +17,34 @@ const up = (x: number, to: number) => Math.ceil(x / to) * to;
 const f32Bits = new Float32Array(1);
 const bitsOf = new Int32Array(f32Bits.buffer);
 
+/**
+ * [first, count]: the relative rows both index tables (their first `n` entries) reach, first rounded down
+ * to a panel boundary.
+ */
+function reachedRows(c2p: Int32Array, p2c: Int32Array, n: number): [number, number] {
+  let lo = 0x7fffffff, hi = -1;
+  for (const table of [c2p, p2c]) {
+    for (let i = 0; i < n; i++) {
+      const r = table[i];
+      if (r < lo) lo = r;
+      if (r > hi) hi = r;
+    }
+  }
+  if (hi < 0) return [0, 0];
+  const first = lo - (lo % PANEL);
+  return [first, hi + 1 - first];
+}
+
 export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative, out }: AttentionArgs): Float32Array {
   const A = heads * d;
   const context = contextBuffer(out, batch * L * A);
   if (batch === 0 || L === 0 || A === 0) return context;
   const posK = relative?.posK ?? null;
   const posQ = relative?.posQ ?? null;
-  const rows = posK?.[0]?.cols ?? posQ?.[0]?.cols ?? 0;
+  const packedRows = posK?.[0]?.cols ?? posQ?.[0]?.cols ?? 0;
+  // The relative rows the indices reach, from a whole panel: at length L only 2L - 1 of the table's rows are
+  // used (a v3 table has 512), so the rest are never projected.
+  const [row0, rows] = relative ? reachedRows(relative.c2p, relative.p2c, L * L) : [0, 0];
   // Resident (or adopted) relative packs first: adopting may allocate, which must precede the scratch.
   const posKAt = posK?.map((p) => locateB(rt, p)) ?? null;
   const posQAt = posQ?.map((p) => locateB(rt, p)) ?? null;
@@ -42,7 +63,7 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   const argsAt = s.take(ATT.SIZE * 4);
   const posKTableAt = s.take(heads * 4), posQTableAt = s.take(heads * 4);
   // Heap-resident relative packs (only when wasm memory ran short) are copied in, one per head.
-  const transientAt = transient ? s.take(2 * heads * d * rowsP * 4) : 0;
+  const transientAt = transient ? s.take(2 * heads * d * up(packedRows, PANEL) * 4) : 0;
   const mine = new ScratchLayout(); // one thread's buffers
   const scoresAt = mine.take(L * Lp * 4), relAt = mine.take(L * rowsP * 4);
   const kPanelAt = mine.take(Lp * d * 4), vPanelAt = mine.take(dp * L * 4);
@@ -83,7 +104,7 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
     [ATT.D, d], [ATT.HEADS, heads], [ATT.LP, Lp], [ATT.DP, dp], [ATT.ROWS, rows], [ATT.ROWSP, rowsP],
     [ATT.C2P, base + c2pAt], [ATT.P2C, base + p2cAt], [ATT.KEEP, base + keepAt],
     [ATT.POSK, table(posKAt, posKTableAt)], [ATT.POSQ, table(posQAt, posQTableAt)], [ATT.SCALE, bitsOf[0]],
-    [ATT.SCRATCH, base + threadsAt], [ATT.PER_THREAD, perThread],
+    [ATT.SCRATCH, base + threadsAt], [ATT.PER_THREAD, perThread], [ATT.ROW0, row0],
     [ATT.SCORES, scoresAt], [ATT.REL, relAt], [ATT.KPANEL, kPanelAt], [ATT.VPANEL, vPanelAt],
   ];
   for (const [field, value] of fields) i32[a + field] = value;

@@ -195,7 +195,7 @@ function scale(): FunctionBuilder {
 export const ATT = {
   Q: 0, K: 1, V: 2, CTX: 3, L: 4, A: 5, D: 6, HEADS: 7, LP: 8, DP: 9, ROWS: 10, ROWSP: 11, C2P: 12, P2C: 13,
   KEEP: 14, POSK: 15, POSQ: 16, SCALE: 17, SCRATCH: 18, PER_THREAD: 19, SCORES: 20, REL: 21, KPANEL: 22, VPANEL: 23,
-  SIZE: 24,
+  ROW0: 24, SIZE: 25,
 } as const;
 
 interface Callees { gemm: number; packT: number; packN: number; gatherRows: number; gatherCols: number; softmax: number }
@@ -213,6 +213,7 @@ function attentionTask(c: Callees): FunctionBuilder {
   const L = f.local(I32), A4 = f.local(I32), d = f.local(I32), heads = f.local(I32), lp = f.local(I32), rows = f.local(I32);
   const rowsP = f.local(I32), h = f.local(I32), b = f.local(I32), off = f.local(I32), s = f.local(I32);
   const scores = f.local(I32), rel = f.local(I32), kPanel = f.local(I32), vPanel = f.local(I32), table = f.local(I32);
+  const row0 = f.local(I32), relAt = f.local(I32);
   field('L'); f.set(L);
   field('A'); f.i32(4).mul().set(A4);
   field('D'); f.set(d);
@@ -232,20 +233,24 @@ function attentionTask(c: Callees): FunctionBuilder {
   field('K'); f.get(off).add().get(A4).get(L).get(d).get(kPanel).call(c.packT);
   f.get(L).get(d).get(L);
   field('Q'); f.get(off).add().get(A4).get(kPanel).get(scores).get(lp).i32(4).mul().i32(0).i32(0).call(c.gemm);
+  // Only the relative rows [ROW0, ROW0 + ROWS) the indices reach are projected (ROW0 a whole panel in), so
+  // the gathers read rel through a pointer ROW0 columns before it.
+  field('ROW0'); f.i32(4).mul().set(row0);
+  f.get(rel).get(row0).sub().set(relAt);
   field('POSK'); f.tee(table).if(() => {
     f.get(L).get(d).get(rows);
     field('Q'); f.get(off).add().get(A4);
-    f.get(table).get(h).i32(4).mul().add().i32Load();
+    f.get(table).get(h).i32(4).mul().add().i32Load().get(row0).get(d).mul().add();
     f.get(rel).get(rowsP).i32(4).mul().i32(0).i32(0).call(c.gemm);
-    f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(rel).get(rowsP).i32(4).mul();
+    f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(relAt).get(rowsP).i32(4).mul();
     field('C2P'); f.f32(1).call(c.gatherRows);
   });
   field('POSQ'); f.tee(table).if(() => {
     f.get(L).get(d).get(rows);
     field('K'); f.get(off).add().get(A4);
-    f.get(table).get(h).i32(4).mul().add().i32Load();
+    f.get(table).get(h).i32(4).mul().add().i32Load().get(row0).get(d).mul().add();
     f.get(rel).get(rowsP).i32(4).mul().i32(0).i32(0).call(c.gemm);
-    f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(rel).get(rowsP).i32(4).mul();
+    f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(relAt).get(rowsP).i32(4).mul();
     field('P2C'); field('SCALE'); f.f32FromBits().call(c.gatherCols);
   });
   f.get(scores).get(L).get(lp).i32(2).shrU().get(lp).i32(4).mul();
