@@ -46,11 +46,19 @@ function run(rt: WasmRuntime, work: number, np: number, args: number[]): void {
   }
 }
 
-/** The activation operand of the kernel: the int16 rows, or for the relaxed kernel their hi/lo bytes. */
-function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: number, planesAt: number): number {
-  if (!w.relaxed) return int16At;
-  rt.splitQ8(int16At, m, w.kp, planesAt);
-  return planesAt;
+/**
+ * The activation operand of the kernel from the int16 rows at `int16At`: those rows (or for the relaxed
+ * kernel their hi/lo bytes, split into `otherAt`) packed into row tiles. Both buffers hold m · kp · 2 bytes;
+ * returns the one holding the tiles (the other is overwritten).
+ */
+function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: number, otherAt: number): number {
+  if (!w.relaxed) {
+    rt.packQ8Rows(int16At, m, w.kp, otherAt);
+    return otherAt;
+  }
+  rt.splitQ8(int16At, m, w.kp, otherAt);
+  rt.packQ8Rows(otherAt, m, w.kp, int16At);
+  return int16At;
 }
 
 /** Rows per kernel sweep of {@link wasmGemmQ8}: 128 rows of K = 3072 are 768 KB of int16, about L2. */
@@ -103,7 +111,7 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
     }
     const at = col0 * 4;
     run(rt, m * K * cols, colsP, [
-      m, kp, colsP, aPtr, 2 * kp, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + at,
+      m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + at,
       base + sxAt, w.scalesPtr + at, bias === null ? 0 : base + biasAt, base + oAt, accumulate ? 1 : 0,
     ]);
     copyRowsOut(rt, base + oAt, chunk, out, outOffset + col0, ldo, m, cols);
@@ -122,7 +130,7 @@ export function wasmDotQ8(rt: WasmRuntime, args: DotQ8Args): void {
   const chunk = columnChunk(np, m * 4);
   const layout = new ScratchLayout();
   const qAt = layout.take(m * kp * 2);
-  const pAt = layout.take(w.relaxed ? m * kp * 2 : 0);
+  const pAt = layout.take(m * kp * 2);
   const cAt = layout.take(m * chunk * 4);
   const base = rt.heap.scratch(layout.size);
   const wPtr = w.pointerIn(rt)!;
@@ -135,7 +143,7 @@ export function wasmDotQ8(rt: WasmRuntime, args: DotQ8Args): void {
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
-    run(rt, m * K * cols, colsP, [m, kp, colsP, aPtr, 2 * kp, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + col0 * 4, 0, 0, 0, 0, 0]);
+    run(rt, m * K * cols, colsP, [m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + col0 * 4, 0, 0, 0, 0, 0]);
     const c = rt.heap.i32();
     for (let i = 0; i < m; i++) {
       const from = ((base + cAt) >> 2) + i * chunk;

@@ -43,6 +43,8 @@ export interface WasmRuntime {
   /** The int8 product of a column chunk, and its dequantization; see kernels/gemm-q8.ts. */
   gemmQ8Task(item: number, thread: number, ...args: number[]): void;
   quantizeQ8(x: number, m: number, kp: number, limit: number, q: number, sx: number): void;
+  /** Rows of the int8 matmul's A into its row tiles; see kernels/gemm-q8.ts. */
+  packQ8Rows(q: number, m: number, kp: number, dst: number): void;
   /** Relaxed-SIMD runtimes only. */
   splitQ8(q: number, m: number, kp: number, planes: number): void;
 }

@@ -28,19 +28,17 @@ const INTERLEAVE_LOW = [0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23];
 const INTERLEAVE_HIGH = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31];
 
 /**
- * A tile kernel (a, lda, b, kc, c, ldc, load, corr): the int32 C[rows, 8] = (load ? C : start) +
- * A[rows, kc] · panel slice [kc, 8], A rows `lda` bytes apart (int16, or the relaxed kernel's hi/lo bytes:
- * 2 bytes per k either way). start is 0, or for the relaxed kernel -corr[8] = -8192 · Σ_k w. kc is a
- * multiple of 4.
+ * A tile kernel (a, b, kc, c, ldc, load, corr): the int32 C[rows, 8] = (load ? C : start) + A[rows, kc] ·
+ * panel slice [kc, 8]. A is the tile's rows interleaved ({@link pack}): per step, each row's unit (2 k as
+ * int16, or the relaxed kernel's 4 k of hi/lo bytes) in turn, so one pointer walks all rows and every load
+ * has a constant offset. start is 0, or for the relaxed kernel -corr[8] = -8192 · Σ_k w. kc is a multiple of 4.
  */
 function tile(rows: number, relaxed: boolean): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [a, lda, b, kc, c, ldc, load, corr] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const aRow: Local[] = [a];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32]);
+  const [a, b, kc, c, ldc, load, corr] = [0, 1, 2, 3, 4, 5, 6];
+  const unit = relaxed ? 8 : 4; // A bytes per row per step
   const cRow: Local[] = [c];
   for (let r = 1; r < rows; r++) {
-    aRow.push(f.local(I32));
-    f.get(aRow[r - 1]).get(lda).add().set(aRow[r]);
     cRow.push(f.local(I32));
     f.get(cRow[r - 1]).get(ldc).add().set(cRow[r]);
   }
@@ -70,18 +68,18 @@ function tile(rows: number, relaxed: boolean): FunctionBuilder {
       if (relaxed) {
         // 4 hi bytes then 4 lo bytes of x + 8192: acc += 128 · Σ w·hi + Σ w·lo, the i16 pair sums (at most
         // 2 · 127²) widened to i32 by a dot against 128 or 1
-        f.get(aRow[r]).loadSplat().set(hi);
-        f.get(aRow[r]).loadSplat(4).set(lo);
+        f.get(a).loadSplat(unit * r).set(hi);
+        f.get(a).loadSplat(unit * r + 4).set(lo);
         for (let v = 0; v < 2; v++) {
           f.get(acc[r][v]).get(w[v]).get(hi).relaxedDotI8x16I7x16().get(k128).i32x4DotI16x8().i32x4Add();
           f.get(w[v]).get(lo).relaxedDotI8x16I7x16().get(k1).i32x4DotI16x8().i32x4Add().set(acc[r][v]);
         }
       } else {
-        f.get(aRow[r]).loadSplat().set(hi); // two int16 activations
+        f.get(a).loadSplat(unit * r).set(hi); // two int16 activations
         for (let v = 0; v < 2; v++) f.get(acc[r][v]).get(w[v]).get(hi).i32x4DotI16x8().i32x4Add().set(acc[r][v]);
       }
-      f.get(aRow[r]).i32(relaxed ? 8 : 4).add().set(aRow[r]);
     }
+    f.get(a).i32(unit * rows).add().set(a);
     f.get(b).i32(stepBytes).add().tee(b).get(end).ltU().brIf(0); // unsigned: pointers may pass 2 GiB
   });
   eachAcc((r, v) => f.get(cRow[r]).get(acc[r][v]).v128Store(16 * v));
@@ -89,14 +87,16 @@ function tile(rows: number, relaxed: boolean): FunctionBuilder {
 }
 
 /**
- * dot(m, kp, np, a, lda, b, c, ldc, corr): the int32 C[m, np] = A · Wᵀ over whole panels, K in blocks of
- * {@link Q8_KC} (the panel slice stays in L1 while the row tiles pass). b: panels of kp · 8 bytes.
+ * dot(m, kp, np, a, b, c, ldc, corr): the int32 C[m, np] = A · Wᵀ over whole panels, K in blocks of
+ * {@link Q8_KC} (the panel slice stays in L1 while the row tiles pass). A: rows packed in tiles ({@link pack}),
+ * so the tile at row i (of r rows) starts at a + 2 · kp · i, and its K block k0 at 2 · r · k0 bytes in.
+ * b: panels of kp · 8 bytes.
  */
 function driver(tiles: number[]): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [m, kp, np, a, lda, b, c, ldc, corr] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [m, kp, np, a, b, c, ldc, corr] = [0, 1, 2, 3, 4, 5, 6, 7];
   const k0 = f.local(I32), kc = f.local(I32), col = f.local(I32), i = f.local(I32), load = f.local(I32);
-  const bp = f.local(I32), ap = f.local(I32), cp = f.local(I32), cr = f.local(I32), fullRows = f.local(I32);
+  const bp = f.local(I32), cp = f.local(I32), cr = f.local(I32), fullRows = f.local(I32);
   const mr = Q8_TILE_ROWS;
   f.get(m).i32(mr).sub().set(fullRows);
   f.forLt(k0, () => f.i32(0), kp, Q8_KC, () => {
@@ -105,17 +105,40 @@ function driver(tiles: number[]): FunctionBuilder {
     f.get(k0).i32(0).ne().set(load); // later K blocks add to C
     f.get(b).get(k0).i32(Q8_PANEL).mul().add().set(bp);
     f.forLt(col, () => f.i32(0), np, Q8_PANEL, () => {
-      f.get(a).get(k0).i32(2).mul().add().set(ap);
-      f.get(c).get(col).i32(4).mul().add().set(cp);
       f.get(corr).get(col).i32(4).mul().add().set(cr);
-      const call = (t: number) => f.get(ap).get(lda).get(bp).get(kc).get(cp).get(ldc).get(load).get(cr).call(t);
-      f.forLt(i, () => f.i32(0), () => f.get(fullRows).i32(1).add(), mr, () => {
-        call(tiles[mr - 1]);
-        f.get(ap).get(lda).i32(mr).mul().add().set(ap);
-        f.get(cp).get(ldc).i32(mr).mul().add().set(cp);
-      });
-      for (let r = 1; r < mr; r++) f.get(m).get(i).sub().i32(r).eq().if(() => call(tiles[r - 1]));
+      const call = (r: number) => {
+        f.get(a).get(i).get(kp).mul().i32(2).mul().add().get(k0).i32(2 * r).mul().add(); // the tile's K block
+        f.get(bp).get(kc);
+        f.get(c).get(i).get(ldc).mul().add().get(col).i32(4).mul().add().set(cp);
+        f.get(cp).get(ldc).get(load).get(cr).call(tiles[r - 1]);
+      };
+      f.forLt(i, () => f.i32(0), () => f.get(fullRows).i32(1).add(), mr, () => call(mr));
+      for (let r = 1; r < mr; r++) f.get(m).get(i).sub().i32(r).eq().if(() => call(r));
       f.get(bp).get(kp).i32(Q8_PANEL).mul().add().set(bp);
+    });
+  });
+  return f;
+}
+
+/**
+ * packQ8Rows(q, m, kp, dst): rows of A (2 · kp bytes each: int16, or the relaxed kernel's hi/lo bytes) into
+ * the tiles the kernel reads: rows 4t .. 4t + r - 1 (r = min(4, m - 4t)) at dst + 8 · kp · t, each step's
+ * `unit` bytes (4, or 8 relaxed) of every row of the tile in turn.
+ */
+function pack(unit: number): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32]);
+  const [q, m, kp, dst] = [0, 1, 2, 3];
+  const i = f.local(I32), j = f.local(I32), stride = f.local(I32), from = f.local(I32), to = f.local(I32), rowBytes = f.local(I32);
+  f.get(kp).i32(2).mul().set(rowBytes);
+  f.forLt(i, () => f.i32(0), m, 1, () => {
+    // units of one row lie rows-of-its-tile · unit bytes apart
+    f.get(m).get(i).i32(-4).and().sub().set(stride);
+    f.i32(Q8_TILE_ROWS).get(stride).get(stride).i32(Q8_TILE_ROWS).gtS().select().i32(unit).mul().set(stride);
+    f.get(q).get(i).get(rowBytes).mul().add().set(from);
+    f.get(dst).get(i).i32(-4).and().get(rowBytes).mul().add().get(i).i32(3).and().i32(unit).mul().add().set(to);
+    f.forLt(j, () => f.i32(0), rowBytes, unit, () => {
+      for (let o = 0; o < unit; o += 4) f.get(to).get(from).get(j).add().i32Load(o).i32Store(o);
+      f.get(to).get(stride).add().set(to);
     });
   });
   return f;
@@ -207,21 +230,21 @@ function split(): FunctionBuilder {
 }
 
 /**
- * gemmQ8Task(item, thread, m, kp, np, a, lda, b, c, ldc, corr, sx, ws, bias, out, accumulate, chunk):
- * columns [item · chunk, (item + 1) · chunk) (whole panels) of the int32 product into c, then, when sx is
+ * gemmQ8Task(item, thread, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, chunk), with A
+ * packed by packQ8Rows: columns [item · chunk, (item + 1) · chunk) (whole panels) of the int32 product into c, then, when sx is
  * not 0, dequantized into out: one unit of work a thread claims (one call with item 0 and chunk = np does
  * it all). Items past np do nothing.
  */
 function task(dot: number, deq: number): FunctionBuilder {
-  const f = new FunctionBuilder(Array<typeof I32>(17).fill(I32));
-  const [item, m, kp, np, a, lda, b, c, ldc, corr, sx, ws, bias, out, accumulate, chunk] =
-    [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]; // 1: thread
+  const f = new FunctionBuilder(Array<typeof I32>(16).fill(I32));
+  const [item, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, chunk] =
+    [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]; // 1: thread
   const col0 = f.local(I32), cols = f.local(I32), at = f.local(I32);
   f.get(item).get(chunk).mul().tee(col0).get(np).geS().if(() => f.ret());
   f.get(np).get(col0).sub().set(cols);
   f.get(chunk).get(cols).get(cols).get(chunk).gtS().select().set(cols); // min(chunk, np - col0)
   f.get(col0).i32(4).mul().set(at); // byte offset of column col0 in c, corr, ws, bias and out
-  f.get(m).get(kp).get(cols).get(a).get(lda);
+  f.get(m).get(kp).get(cols).get(a);
   f.get(b).get(col0).get(kp).mul().add(); // col0 · kp: whole panels of kp · 8 bytes
   f.get(c).get(at).add().get(ldc).get(corr).get(at).add().call(dot);
   f.get(sx).if(() => {
@@ -232,7 +255,7 @@ function task(dot: number, deq: number): FunctionBuilder {
   return f;
 }
 
-/** The module bytes: exports `gemmQ8Task`, `quantizeQ8` and, relaxed, `splitQ8`. */
+/** The module bytes: exports `gemmQ8Task`, `quantizeQ8`, `packQ8Rows` and, relaxed, `splitQ8`. */
 export function gemmQ8Module(relaxed: boolean, memory?: MemoryImport): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(memory);
   const tiles: number[] = [];
@@ -241,6 +264,7 @@ export function gemmQ8Module(relaxed: boolean, memory?: MemoryImport): Uint8Arra
   const deq = mod.add(null, dequantize());
   mod.add('gemmQ8Task', task(dot, deq));
   mod.add('quantizeQ8', quantize());
+  mod.add('packQ8Rows', pack(relaxed ? 8 : 4));
   if (relaxed) mod.add('splitQ8', split());
   return mod.bytes();
 }
