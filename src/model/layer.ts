@@ -24,7 +24,7 @@ export class DebertaLayer {
   readonly output: Linear;
   readonly outputNorm: LayerNorm;
 
-  constructor(private readonly backend: Backend, private readonly config: DebertaConfig, w: Weights, private readonly arena = new Arena()) {
+  constructor(backend: Backend, private readonly config: DebertaConfig, w: Weights, private readonly arena = new Arena()) {
     const H = config.hiddenSize;
     const A = config.numAttentionHeads * config.attentionHeadSize;
     this.attention = DisentangledSelfAttention.fromWeights(backend, config, w.scope('attention.self'), arena);
@@ -66,15 +66,11 @@ export class DebertaLayer {
    * when given. The intermediates come from the arena: nothing else is allocated.
    */
   private outputs(context: Float32Array, query: Float32Array, rows: number, out: Float32Array = new Float32Array(rows * this.config.hiddenSize)): Float32Array {
-    const K = this.backend;
     const { hiddenSize: H, intermediateSize: I } = this.config;
-    const a = this.attentionOutput.forward(context, rows, this.arena.take('attention.output', rows * H)); // [batch, length, hidden]
-    K.add({ a, b: query, out: a });
+    const a = this.attentionOutput.forward(context, rows, this.arena.take('attention.output', rows * H), { residual: query }); // [batch, length, hidden]
     this.attentionNorm.forward(a);
-    const inter = this.intermediate.forward(a, rows, this.arena.take('intermediate', rows * I)); // [batch, length, intermediate]
-    K.activate({ activation: this.config.hiddenAct, x: inter });
-    const y = this.output.forward(inter, rows, out);
-    K.add({ a: y, b: a, out: y });
+    const inter = this.intermediate.forward(a, rows, this.arena.take('intermediate', rows * I), { activation: this.config.hiddenAct }); // [batch, length, intermediate]
+    const y = this.output.forward(inter, rows, out, { residual: a }); // [batch, length, hidden]
     return this.outputNorm.forward(y);
   }
 

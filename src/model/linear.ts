@@ -1,4 +1,4 @@
-import type { Backend, PackedMatrix, PackedQ8Matrix } from '../tensor/backend.js';
+import type { Activation, Backend, PackedMatrix, PackedQ8Matrix } from '../tensor/backend.js';
 import { integerOps, type IntegerOps } from '../tensor/default-backend.js';
 import type { Int8Rows } from '../tensor/quant.js';
 import type { Weights } from './weights.js';
@@ -53,10 +53,31 @@ export class Linear {
     this.weightQ8?.dispose();
   }
 
-  /** x [rows, in] -> [rows, out]; writes into `out` when given. */
-  forward(x: Float32Array, rows: number, out: Float32Array = new Float32Array(rows * this.outFeatures)): Float32Array {
-    if (this.weightQ8 !== null) this.int!.gemmQ8({ m: rows, a: x, b: this.weightQ8, out, bias: this.bias });
-    else this.backend.gemm({ m: rows, a: x, b: this.weight!, out, bias: this.bias });
+  /**
+   * x [rows, in] -> [rows, out]; writes into `out` when given. `then.residual` [rows, out] is added to the
+   * result and `then.activation` applied last: y = act(x Wᵀ + b + residual), each step the same float32
+   * operation as a separate `add` and `activate` (the q8 product fuses both into its epilogue).
+   */
+  forward(x: Float32Array, rows: number, out: Float32Array = new Float32Array(rows * this.outFeatures), then: LinearEpilogue = {}): Float32Array {
+    const { residual, activation } = then;
+    const n = rows * this.outFeatures;
+    if (this.weightQ8 !== null) {
+      // (x Wᵀ + b) + r is r + (x Wᵀ + b): float addition commutes, so accumulating onto r gives the same bits.
+      if (residual !== undefined) out.set(residual.subarray(0, n));
+      this.int!.gemmQ8({ m: rows, a: x, b: this.weightQ8, out, bias: this.bias, accumulate: residual !== undefined, activation });
+      return out;
+    }
+    // float32 keeps PyTorch's order: the gemm starts from the bias, and the residual comes after it.
+    this.backend.gemm({ m: rows, a: x, b: this.weight!, out, bias: this.bias });
+    if (residual !== undefined) this.backend.add({ a: out, b: residual, out, length: n });
+    if (activation !== undefined) this.backend.activate({ activation, x: out, length: n });
     return out;
   }
+}
+
+/** What {@link Linear.forward} applies after the product and bias, in this order. */
+export interface LinearEpilogue {
+  /** Added elementwise, [rows, out]. */
+  readonly residual?: Float32Array;
+  readonly activation?: Activation;
 }

@@ -114,6 +114,11 @@ export interface PackQ8Args {
 export interface GemmQ8Args extends Omit<GemmArgs, 'b'> {
   /** W packed by {@link Backend.packQ8} (of this backend or another of this library's backends). */
   readonly b: PackedQ8Matrix;
+  /**
+   * Applied to every element of C last (after the bias and any accumulation), exactly as
+   * {@link Backend.activate} would apply it afterwards: a backend may fuse it into the product's epilogue.
+   */
+  readonly activation?: Activation;
 }
 
 /**

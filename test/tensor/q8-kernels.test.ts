@@ -187,6 +187,24 @@ for (const K of UNDER_TEST) describe(`q8 ops of the ${K.name} backend${(K as Par
     expect(got.every((v, i) => Object.is(v, want[i]))).toBe(true);
   });
 
+  it.each(['gelu', 'relu', 'gelu_new'] as const)('activation %s: the bits of the product followed by the backend\'s own activate (fused in the epilogue for gelu)', (activation) => {
+    const r = rng(777);
+    for (const [m, k, n, accumulate] of [[5, 100, 37, false], [130, 64, 9, true], [1, 768, 3072, false]] as const) {
+      const lda = k + 1, ldo = n + 3;
+      const w = randomWeights(n, k, r, 0, 0);
+      const a = randomArray(2 + m * lda, r, 3);
+      const bias = randomArray(n, r);
+      const want = randomArray(4 + m * ldo, r);
+      const got = want.slice();
+      const args = { m, a, aOffset: 2, aStride: lda, outOffset: 4, outStride: ldo, bias, accumulate };
+      K.gemmQ8({ ...args, b: K.packQ8(w), out: want });
+      for (let i = 0; i < m; i++) K.activate({ activation, x: want, offset: 4 + i * ldo, length: n });
+      K.gemmQ8({ ...args, b: K.packQ8(w), out: got, activation });
+      expectIdentical(got, want, `${activation} m=${m} k=${k} n=${n}`);
+      expect(block(got, 4, ldo, m, n).some((v) => v < 0) === (activation !== 'relu'), 'the activation ran').toBe(true);
+    }
+  });
+
   it('m = 0 and N = 0 write nothing; K = 0 gives the bias', () => {
     const p = K.packQ8({ weights: new Int8Array(0), scales: new Float32Array(4), rows: 0, cols: 4 });
     const out = new Float32Array(8).fill(9);

@@ -5,6 +5,7 @@
  * exact integer dot product (|sum| < 2^31, so float64 arithmetic holds it exactly).
  */
 import { InputError } from '../../errors.js';
+import { activate } from './activations.js';
 import type { DotQ8Args, GemmQ8Args, PackedQ8Matrix, PackQ8Args } from '../backend.js';
 import { q8MatrixOf, type Q8Matrix } from '../q8-matrix.js';
 import { activationLimit, quantizeActivationRow, type Int8Rows } from '../quant.js';
@@ -64,7 +65,7 @@ export function dotQ8({ m, a, aOffset = 0, aStride, b, out, outOffset = 0, outSt
 let scratch = new Int16Array(0);
 
 /** C = quantize(A) · Wᵀ, dequantized as `tensor/quant.ts` specifies (+ bias) (+ C). */
-export function gemmQ8({ m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride, bias = null, accumulate = false }: GemmQ8Args): void {
+export function gemmQ8({ m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride, bias = null, accumulate = false, activation }: GemmQ8Args): void {
   const w = rowsOf(b);
   const k = w.rows, n = w.cols;
   const as = aStride ?? k, os = outStride ?? n;
@@ -83,5 +84,6 @@ export function gemmQ8({ m, a, aOffset = 0, aStride, b, out, outOffset = 0, outS
       if (bias !== null) y = Math.fround(y + bias[c]);
       out[o + c] = accumulate ? out[o + c] + y : y;
     }
+    if (activation !== undefined) activate({ activation, x: out, offset: o, length: n });
   }
 }

@@ -5,6 +5,7 @@
  * column chunks so scratch stays bounded, and large ones across the worker pool.
  */
 import type { DotQ8Args, GemmQ8Args, PackedQ8Matrix, PackQ8Args } from '../../backend.js';
+import { activate as jsActivate } from '../../js/activations.js';
 import { dotQ8 as jsDotQ8, gemmQ8 as jsGemmQ8, packQ8 as jsPackQ8 } from '../../js/matmul-q8.js';
 import { q8MatrixOf } from '../../q8-matrix.js';
 import { activationLimit } from '../../quant.js';
@@ -66,7 +67,7 @@ const Q8_ROW_BLOCK = 128;
 
 /** C = quantize(A) · Wᵀ dequantized (+ bias) (+ C), bit for bit as tensor/js/matmul-q8.ts. */
 export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
-  const { m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride, bias = null, accumulate = false } = args;
+  const { m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride, bias = null, accumulate = false, activation } = args;
   const { rows: K, cols: N } = b;
   if (m === 0 || N === 0) return;
   if (K === 0) return jsGemmQ8(args); // nothing to multiply: the reference writes bias (or 0) itself
@@ -112,9 +113,13 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
     const at = col0 * 4;
     run(rt, m * K * cols, colsP, [
       m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + at,
-      base + sxAt, w.scalesPtr + at, bias === null ? 0 : base + biasAt, base + oAt, accumulate ? 1 : 0,
+      base + sxAt, w.scalesPtr + at, bias === null ? 0 : base + biasAt, base + oAt, accumulate ? 1 : 0, activation === 'gelu' ? 1 : 0,
     ]);
     copyRowsOut(rt, base + oAt, chunk, out, outOffset + col0, ldo, m, cols);
+  }
+  // GELU ran in the kernel's epilogue; other activations as the backend's `activate` runs them.
+  if (activation !== undefined && activation !== 'gelu') {
+    for (let i = 0; i < m; i++) jsActivate({ activation, x: out, offset: outOffset + i * ldo, length: N });
   }
 }
 
@@ -143,7 +148,7 @@ export function wasmDotQ8(rt: WasmRuntime, args: DotQ8Args): void {
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
-    run(rt, m * K * cols, colsP, [m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + col0 * 4, 0, 0, 0, 0, 0]);
+    run(rt, m * K * cols, colsP, [m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + col0 * 4, 0, 0, 0, 0, 0, 0]);
     const c = rt.heap.i32();
     for (let i = 0; i < m; i++) {
       const from = ((base + cAt) >> 2) + i * chunk;

@@ -21,6 +21,7 @@
  */
 import { F32, FunctionBuilder, I32, V128, type Local } from '../emit/function-builder.js';
 import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
+import { emitGeluF64, v128Locals } from '../emit/simd-math.js';
 import { Q8_KC, Q8_PANEL, Q8_TILE_ROWS } from '../layout.js';
 
 /** Groups of 4 bytes of two vectors, alternated: a0 b0 a1 b1 (low halves), a2 b2 a3 b3 (high halves). */
@@ -145,15 +146,17 @@ function pack(unit: number): FunctionBuilder {
 }
 
 /**
- * dequantize(m, np, c, ldc, sx, ws, bias, out, accumulate): out[i, n] = (accumulate ? out[i, n] : 0) +
+ * dequantize(m, np, c, ldc, sx, ws, bias, out, accumulate, gelu): out[i, n] = (accumulate ? out[i, n] : 0) +
  * (f32(c[i, n]) · (sx[i] · ws[n]) + bias[n]), every operation a float32 one in the reference's order
- * (tensor/js/matmul-q8.ts). out rows are ldc bytes apart too; bias 0 for none.
+ * (tensor/js/matmul-q8.ts), then, with `gelu`, GELU exactly as the norm module's kernel computes it. out rows
+ * are ldc bytes apart too; bias 0 for none.
  */
 function dequantize(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [m, np, c, ldc, sx, ws, bias, out, accumulate] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [m, np, c, ldc, sx, ws, bias, out, accumulate, gelu] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const i = f.local(I32), j = f.local(I32), bytes = f.local(I32), cp = f.local(I32), op = f.local(I32);
   const s = f.local(V128), y = f.local(V128);
+  const [lo, hi, t0, t1, t2] = v128Locals(f, 5);
   f.get(np).i32(4).mul().set(bytes);
   f.forLt(i, () => f.i32(0), m, 1, () => {
     f.get(sx).get(i).i32(4).mul().add().f32Load().f32x4Splat().set(s);
@@ -164,6 +167,16 @@ function dequantize(): FunctionBuilder {
       f.get(s).get(ws).get(j).add().v128Load().f32x4Mul().f32x4Mul().set(y);
       f.get(bias).if(() => f.get(y).get(bias).get(j).add().v128Load().f32x4Add().set(y));
       f.get(accumulate).if(() => f.get(op).get(j).add().v128Load().get(y).f32x4Add().set(y));
+      f.get(gelu).if(() => {
+        // as kernels/norm.ts `gelu` does it: each float64 half, then both demoted and joined
+        f.get(y).f64x2PromoteLow().set(lo);
+        f.get(y).get(y).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).f64x2PromoteLow().set(hi);
+        emitGeluF64(f, lo, [t0, t1, t2]);
+        f.set(lo);
+        emitGeluF64(f, hi, [t0, t1, t2]);
+        f.set(hi);
+        f.get(lo).f32x4DemoteF64x2Zero().get(hi).f32x4DemoteF64x2Zero().shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]).set(y);
+      });
       f.get(op).get(j).add().get(y).v128Store();
     });
   });
@@ -230,15 +243,15 @@ function split(): FunctionBuilder {
 }
 
 /**
- * gemmQ8Task(item, thread, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, chunk), with A
+ * gemmQ8Task(item, thread, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, gelu, chunk), with A
  * packed by packQ8Rows: columns [item · chunk, (item + 1) · chunk) (whole panels) of the int32 product into c, then, when sx is
  * not 0, dequantized into out: one unit of work a thread claims (one call with item 0 and chunk = np does
  * it all). Items past np do nothing.
  */
 function task(dot: number, deq: number): FunctionBuilder {
-  const f = new FunctionBuilder(Array<typeof I32>(16).fill(I32));
-  const [item, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, chunk] =
-    [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]; // 1: thread
+  const f = new FunctionBuilder(Array<typeof I32>(17).fill(I32));
+  const [item, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, gelu, chunk] =
+    [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]; // 1: thread
   const col0 = f.local(I32), cols = f.local(I32), at = f.local(I32);
   f.get(item).get(chunk).mul().tee(col0).get(np).geS().if(() => f.ret());
   f.get(np).get(col0).sub().set(cols);
@@ -250,7 +263,7 @@ function task(dot: number, deq: number): FunctionBuilder {
   f.get(sx).if(() => {
     f.get(m).get(cols).get(c).get(at).add().get(ldc).get(sx).get(ws).get(at).add();
     f.get(bias).get(at).add().i32(0).get(bias).select(); // bias ? bias + at : 0
-    f.get(out).get(at).add().get(accumulate).call(deq);
+    f.get(out).get(at).add().get(accumulate).get(gelu).call(deq);
   });
   return f;
 }
