@@ -261,8 +261,9 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     expect(maxDiff(got, want)).toBeLessThan(2e-5);
   });
 
-  it.each<[number, number, number, number, number, boolean, boolean, string, ([number, number, number, number] | undefined)?]>([
-    // batch, length, heads, d, rows, c2p, p2c, label, [c2p indices from, to, p2c from, to] (default [0, rows) both)
+  it.each<[number, number, number, number, number, boolean, boolean, string, ([number, number, number, number] | 'relative' | undefined)?]>([
+    // batch, length, heads, d, rows, c2p, p2c, label, [c2p indices from, to, p2c from, to] (default [0, rows)
+    // both), or 'relative': i - j + L + 4 (c2p) and j - i + L + 9 (p2c), so each tile of rows reaches its own band
     [1, 1, 1, 4, 3, true, true, 'a single token'],
     [2, 7, 3, 5, 11, true, true, 'odd head size and length, padding'],
     [2, 9, 2, 8, 17, true, false, 'c2p only'],
@@ -272,6 +273,7 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     [1, 40, 2, 8, 9, true, true, 'peaky scores: many probabilities underflow'],
     [2, 20, 2, 16, 300, true, true, 'indices reach only rows 45-110 of 300 (as a short sequence in a long one\'s window)', [45, 90, 60, 111]],
     [1, 9, 3, 8, 64, true, false, 'c2p indices reach only the last rows, 57-63', [57, 64, 0, 64]],
+    [2, 37, 2, 16, 90, true, true, 'relative-position indices: a band per tile of rows', 'relative'],
   ])('attention b=%i L=%i heads=%i d=%i rows=%i c2p=%s p2c=%s (%s)', (batch, L, heads, d, rows, c2p, p2c, _, reach = [0, rows, 0, rows]) => {
     const r = rng(batch * 1000 + L * 10 + d);
     const A = heads * d;
@@ -281,8 +283,9 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     const v = randomArray(batch * L * A, r);
     const posK = randomArray(Math.max(rows, 1) * A, r, 2);
     const posQ = randomArray(Math.max(rows, 1) * A, r, 2);
-    const c2pIdx = Int32Array.from({ length: L * L }, () => reach[0] + Math.floor(r() * (reach[1] - reach[0])));
-    const p2cIdx = Int32Array.from({ length: L * L }, () => reach[2] + Math.floor(r() * (reach[3] - reach[2])));
+    const pick = (from: number, to: number) => () => from + Math.floor(r() * (to - from));
+    const c2pIdx = Int32Array.from({ length: L * L }, reach === 'relative' ? (_, t) => Math.floor(t / L) - (t % L) + L + 4 : pick(reach[0], reach[1]));
+    const p2cIdx = Int32Array.from({ length: L * L }, reach === 'relative' ? (_, t) => Math.floor(t / L) - (t % L) + L + 9 : pick(reach[2], reach[3]));
     const mask = Uint8Array.from({ length: batch * L }, (_, t) => (t % L === 0 || r() < 0.7 ? 1 : 0));
     if (batch > 1) mask[L + 1 < mask.length ? L + 1 : 0] = 0;
     const scale = 1 / Math.sqrt(d * (1 + +c2p + +p2c));

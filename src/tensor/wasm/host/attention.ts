@@ -7,7 +7,7 @@
 import type { AttentionArgs } from '../../backend.js';
 import { contextBuffer } from '../../js/attention.js';
 import { ATT } from '../kernels/attention.js';
-import { PANEL } from '../layout.js';
+import { PANEL, TILE_ROWS } from '../layout.js';
 import { locateB } from './gemm.js';
 import { ScratchLayout } from './heap.js';
 import { copyRowsOut } from './packed.js';
@@ -18,21 +18,27 @@ const f32Bits = new Float32Array(1);
 const bitsOf = new Int32Array(f32Bits.buffer);
 
 /**
- * [first, count]: the relative rows both index tables (their first `n` entries) reach, first rounded down
- * to a panel boundary.
+ * The band of relative rows each tile of TILE_ROWS rows of an index table [L, L] reaches (query tiles of
+ * c2p, key tiles of p2c), as [first, count] pairs with first on a panel boundary, into `out` from `at`: a
+ * row i reaches only the L rows around i, so each tile's product is about L + TILE_ROWS columns wide, not
+ * the 2L - 1 of the whole window. Returns [lowest first, highest first + count] over the tiles.
  */
-function reachedRows(c2p: Int32Array, p2c: Int32Array, n: number): [number, number] {
-  let lo = 0x7fffffff, hi = -1;
-  for (const table of [c2p, p2c]) {
-    for (let i = 0; i < n; i++) {
+function tileBands(table: Int32Array, L: number, out: Int32Array, at: number): [number, number] {
+  let low = 0x7fffffff, high = 0;
+  for (let t = 0; t < L; t += TILE_ROWS) {
+    let lo = 0x7fffffff, hi = -1;
+    for (let i = t * L, end = Math.min(t + TILE_ROWS, L) * L; i < end; i++) {
       const r = table[i];
       if (r < lo) lo = r;
       if (r > hi) hi = r;
     }
+    const first = lo - (lo % PANEL);
+    out[at++] = first;
+    out[at++] = hi + 1 - first;
+    if (first < low) low = first;
+    if (hi + 1 > high) high = hi + 1;
   }
-  if (hi < 0) return [0, 0];
-  const first = lo - (lo % PANEL);
-  return [first, hi + 1 - first];
+  return [low, high];
 }
 
 export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, heads, headSize: d, scale, mask, relative, out }: AttentionArgs): Float32Array {
@@ -42,9 +48,16 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   const posK = relative?.posK ?? null;
   const posQ = relative?.posQ ?? null;
   const packedRows = posK?.[0]?.cols ?? posQ?.[0]?.cols ?? 0;
-  // The relative rows the indices reach, from a whole panel: at length L only 2L - 1 of the table's rows are
-  // used (a v3 table has 512), so the rest are never projected.
-  const [row0, rows] = relative ? reachedRows(relative.c2p, relative.p2c, L * L) : [0, 0];
+  // Per tile of rows, the band of relative rows its indices reach (below); [row0, row0 + rows) covers them all.
+  const tiles = Math.ceil(L / TILE_ROWS);
+  const bands = new Int32Array(relative ? 4 * tiles : 0);
+  let row0 = 0, rows = 0;
+  if (relative) {
+    const [loC, hiC] = tileBands(relative.c2p, L, bands, 0);
+    const [loP, hiP] = tileBands(relative.p2c, L, bands, 2 * tiles);
+    row0 = Math.min(loC, loP);
+    rows = Math.max(hiC, hiP) - row0;
+  }
   // Resident (or adopted) relative packs first: adopting may allocate, which must precede the scratch.
   const posKAt = posK?.map((p) => locateB(rt, p)) ?? null;
   const posQAt = posQ?.map((p) => locateB(rt, p)) ?? null;
@@ -60,6 +73,7 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   const c2pAt = relative ? s.take(L * L * 4) : 0;
   const p2cAt = relative ? s.take(L * L * 4) : 0;
   const keepAt = s.take(batch * Lp * 4);
+  const bandsAt = s.take(bands.length * 4);
   const argsAt = s.take(ATT.SIZE * 4);
   const posKTableAt = s.take(heads * 4), posQTableAt = s.take(heads * 4);
   // Heap-resident relative packs (only when wasm memory ran short) are copied in, one per head.
@@ -76,6 +90,7 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   f32.set(k, (base + kAt) >> 2);
   f32.set(v, (base + vAt) >> 2);
   if (relative) {
+    i32.set(bands, (base + bandsAt) >> 2);
     i32.set(relative.c2p.subarray(0, L * L), (base + c2pAt) >> 2);
     i32.set(relative.p2c.subarray(0, L * L), (base + p2cAt) >> 2);
   }
@@ -101,10 +116,11 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   f32Bits[0] = scale;
   const fields: Array<[number, number]> = [
     [ATT.Q, base + qAt], [ATT.K, base + kAt], [ATT.V, base + vAt], [ATT.CTX, base + ctxAt], [ATT.L, L], [ATT.A, A],
-    [ATT.D, d], [ATT.HEADS, heads], [ATT.LP, Lp], [ATT.DP, dp], [ATT.ROWS, rows], [ATT.ROWSP, rowsP],
+    [ATT.D, d], [ATT.HEADS, heads], [ATT.LP, Lp], [ATT.DP, dp], [ATT.ROWSP, rowsP],
     [ATT.C2P, base + c2pAt], [ATT.P2C, base + p2cAt], [ATT.KEEP, base + keepAt],
     [ATT.POSK, table(posKAt, posKTableAt)], [ATT.POSQ, table(posQAt, posQTableAt)], [ATT.SCALE, bitsOf[0]],
     [ATT.SCRATCH, base + threadsAt], [ATT.PER_THREAD, perThread], [ATT.ROW0, row0],
+    [ATT.C2P_BANDS, base + bandsAt], [ATT.P2C_BANDS, base + bandsAt + tiles * 8],
     [ATT.SCORES, scoresAt], [ATT.REL, relAt], [ATT.KPANEL, kPanelAt], [ATT.VPANEL, vPanelAt],
   ];
   for (const [field, value] of fields) i32[a + field] = value;

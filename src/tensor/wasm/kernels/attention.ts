@@ -5,7 +5,7 @@
 import { F32, FunctionBuilder, I32, type Local } from '../emit/function-builder.js';
 import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
 import { emitExp, ExpConstants, v128Locals } from '../emit/simd-math.js';
-import { PANEL } from '../layout.js';
+import { PANEL, TILE_ROWS } from '../layout.js';
 
 /** Pushes min(PANEL, n - col0): the real columns of the panel starting at col0. */
 function panelCols(f: FunctionBuilder, n: Local, col0: Local): void {
@@ -193,9 +193,9 @@ function scale(): FunctionBuilder {
 
 /** Fields (i32 slots) of the argument block of {@link attentionTask}; SCALE holds float32 bits. */
 export const ATT = {
-  Q: 0, K: 1, V: 2, CTX: 3, L: 4, A: 5, D: 6, HEADS: 7, LP: 8, DP: 9, ROWS: 10, ROWSP: 11, C2P: 12, P2C: 13,
-  KEEP: 14, POSK: 15, POSQ: 16, SCALE: 17, SCRATCH: 18, PER_THREAD: 19, SCORES: 20, REL: 21, KPANEL: 22, VPANEL: 23,
-  ROW0: 24, SIZE: 25,
+  Q: 0, K: 1, V: 2, CTX: 3, L: 4, A: 5, D: 6, HEADS: 7, LP: 8, DP: 9, ROWSP: 10, C2P: 11, P2C: 12, KEEP: 13,
+  POSK: 14, POSQ: 15, SCALE: 16, SCRATCH: 17, PER_THREAD: 18, SCORES: 19, REL: 20, KPANEL: 21, VPANEL: 22,
+  ROW0: 23, C2P_BANDS: 24, P2C_BANDS: 25, SIZE: 26,
 } as const;
 
 interface Callees { gemm: number; packT: number; packN: number; gatherRows: number; gatherCols: number; softmax: number }
@@ -210,16 +210,15 @@ function attentionTask(c: Callees): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32]);
   const [item, thread, args] = [0, 1, 2];
   const field = (name: keyof typeof ATT) => f.get(args).i32Load(ATT[name] * 4);
-  const L = f.local(I32), A4 = f.local(I32), d = f.local(I32), heads = f.local(I32), lp = f.local(I32), rows = f.local(I32);
+  const L = f.local(I32), A4 = f.local(I32), d = f.local(I32), heads = f.local(I32), lp = f.local(I32);
   const rowsP = f.local(I32), h = f.local(I32), b = f.local(I32), off = f.local(I32), s = f.local(I32);
   const scores = f.local(I32), rel = f.local(I32), kPanel = f.local(I32), vPanel = f.local(I32), table = f.local(I32);
-  const row0 = f.local(I32), relAt = f.local(I32);
+  const row0 = f.local(I32), relAt = f.local(I32), bands = f.local(I32), t = f.local(I32), tm = f.local(I32), first = f.local(I32);
   field('L'); f.set(L);
   field('A'); f.i32(4).mul().set(A4);
   field('D'); f.set(d);
   field('HEADS'); f.set(heads);
   field('LP'); f.set(lp);
-  field('ROWS'); f.set(rows);
   field('ROWSP'); f.set(rowsP);
   f.get(item).get(heads).rem().set(h);
   f.get(item).get(heads).div().set(b);
@@ -233,23 +232,32 @@ function attentionTask(c: Callees): FunctionBuilder {
   field('K'); f.get(off).add().get(A4).get(L).get(d).get(kPanel).call(c.packT);
   f.get(L).get(d).get(L);
   field('Q'); f.get(off).add().get(A4).get(kPanel).get(scores).get(lp).i32(4).mul().i32(0).i32(0).call(c.gemm);
-  // Only the relative rows [ROW0, ROW0 + ROWS) the indices reach are projected (ROW0 a whole panel in), so
-  // the gathers read rel through a pointer ROW0 columns before it.
+  // rel holds the relative rows from ROW0 (on a panel boundary), ROWSP floats per row, the gathers read it through
+  // a pointer ROW0 columns before it. Each tile of TILE_ROWS query (c2p) or key (p2c) rows projects only the
+  // band of rows its indices reach ([first, count] per tile in C2P_BANDS / P2C_BANDS): about L + 4 columns
+  // instead of 2L - 1.
   field('ROW0'); f.i32(4).mul().set(row0);
   f.get(rel).get(row0).sub().set(relAt);
+  const banded = (src: 'Q' | 'K', bandsField: 'C2P_BANDS' | 'P2C_BANDS') => {
+    field(bandsField); f.set(bands);
+    f.forLt(t, () => f.i32(0), L, TILE_ROWS, () => {
+      f.get(bands).i32Load().set(first);
+      f.i32(TILE_ROWS).get(L).get(t).sub().tee(tm).get(tm).i32(TILE_ROWS).gtS().select(); // m: min(4, L - t)
+      f.get(d).get(bands).i32Load(4); // n: the band's width
+      field(src); f.get(off).add().get(t).get(A4).mul().add().get(A4);
+      f.get(table).get(h).i32(4).mul().add().i32Load().get(first).get(d).mul().i32(4).mul().add();
+      f.get(rel).get(t).get(rowsP).mul().i32(4).mul().add().get(first).i32(4).mul().add().get(row0).sub();
+      f.get(rowsP).i32(4).mul().i32(0).i32(0).call(c.gemm);
+      f.get(bands).i32(8).add().set(bands);
+    });
+  };
   field('POSK'); f.tee(table).if(() => {
-    f.get(L).get(d).get(rows);
-    field('Q'); f.get(off).add().get(A4);
-    f.get(table).get(h).i32(4).mul().add().i32Load().get(row0).get(d).mul().add();
-    f.get(rel).get(rowsP).i32(4).mul().i32(0).i32(0).call(c.gemm);
+    banded('Q', 'C2P_BANDS');
     f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(relAt).get(rowsP).i32(4).mul();
     field('C2P'); f.f32(1).call(c.gatherRows);
   });
   field('POSQ'); f.tee(table).if(() => {
-    f.get(L).get(d).get(rows);
-    field('K'); f.get(off).add().get(A4);
-    f.get(table).get(h).i32(4).mul().add().i32Load().get(row0).get(d).mul().add();
-    f.get(rel).get(rowsP).i32(4).mul().i32(0).i32(0).call(c.gemm);
+    banded('K', 'P2C_BANDS');
     f.get(scores).get(lp).i32(4).mul().get(L).get(L).get(relAt).get(rowsP).i32(4).mul();
     field('P2C'); field('SCALE'); f.f32FromBits().call(c.gatherCols);
   });
