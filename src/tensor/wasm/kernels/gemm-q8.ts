@@ -21,7 +21,7 @@
  */
 import { F32, FunctionBuilder, I32, V128, type Local } from '../emit/function-builder.js';
 import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
-import { emitGeluF64, v128Locals } from '../emit/simd-math.js';
+import { gelu } from './norm.js';
 import { Q8_KC, Q8_PANEL, Q8_TILE_ROWS } from '../layout.js';
 
 /** Groups of 4 bytes of two vectors, alternated: a0 b0 a1 b1 (low halves), a2 b2 a3 b3 (high halves). */
@@ -148,15 +148,14 @@ function pack(unit: number): FunctionBuilder {
 /**
  * dequantize(m, np, c, ldc, sx, ws, bias, out, accumulate, gelu): out[i, n] = (accumulate ? out[i, n] : 0) +
  * (f32(c[i, n]) · (sx[i] · ws[n]) + bias[n]), every operation a float32 one in the reference's order
- * (tensor/js/matmul-q8.ts), then, with `gelu`, GELU exactly as the norm module's kernel computes it. out rows
+ * (tensor/js/matmul-q8.ts), then, with `gelu`, the norm module's GELU kernel over each row. out rows
  * are ldc bytes apart too; bias 0 for none.
  */
-function dequantize(): FunctionBuilder {
+function dequantize(geluKernel: number): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [m, np, c, ldc, sx, ws, bias, out, accumulate, gelu] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const i = f.local(I32), j = f.local(I32), bytes = f.local(I32), cp = f.local(I32), op = f.local(I32);
   const s = f.local(V128), y = f.local(V128);
-  const [lo, hi, t0, t1, t2] = v128Locals(f, 5);
   f.get(np).i32(4).mul().set(bytes);
   f.forLt(i, () => f.i32(0), m, 1, () => {
     f.get(sx).get(i).i32(4).mul().add().f32Load().f32x4Splat().set(s);
@@ -167,18 +166,10 @@ function dequantize(): FunctionBuilder {
       f.get(s).get(ws).get(j).add().v128Load().f32x4Mul().f32x4Mul().set(y);
       f.get(bias).if(() => f.get(y).get(bias).get(j).add().v128Load().f32x4Add().set(y));
       f.get(accumulate).if(() => f.get(op).get(j).add().v128Load().get(y).f32x4Add().set(y));
-      f.get(gelu).if(() => {
-        // as kernels/norm.ts `gelu` does it: each float64 half, then both demoted and joined
-        f.get(y).f64x2PromoteLow().set(lo);
-        f.get(y).get(y).shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]).f64x2PromoteLow().set(hi);
-        emitGeluF64(f, lo, [t0, t1, t2]);
-        f.set(lo);
-        emitGeluF64(f, hi, [t0, t1, t2]);
-        f.set(hi);
-        f.get(lo).f32x4DemoteF64x2Zero().get(hi).f32x4DemoteF64x2Zero().shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]).set(y);
-      });
       f.get(op).get(j).add().get(y).v128Store();
     });
+    // the norm module's GELU kernel itself, over the row while it is in L1 (np / 4 vectors: an even number)
+    f.get(gelu).if(() => f.get(op).get(np).i32(2).shrU().call(geluKernel));
   });
   return f;
 }
@@ -274,7 +265,7 @@ export function gemmQ8Module(relaxed: boolean, memory?: MemoryImport): Uint8Arra
   const tiles: number[] = [];
   for (let r = 1; r <= Q8_TILE_ROWS; r++) tiles.push(mod.add(null, tile(r, relaxed)));
   const dot = mod.add(null, driver(tiles));
-  const deq = mod.add(null, dequantize());
+  const deq = mod.add(null, dequantize(mod.add(null, gelu())));
   mod.add('gemmQ8Task', task(dot, deq));
   mod.add('quantizeQ8', quantize());
   mod.add('packQ8Rows', pack(relaxed ? 8 : 4));

@@ -61,7 +61,7 @@ function layerNorm(): FunctionBuilder {
  * gelu(p, vecs): exact (erf) GELU in place over vecs · 4 floats (rounded up to an even number of vectors:
  * two go through each iteration, so their independent float64 chains overlap), evaluated in float64 lanes.
  */
-function gelu(): FunctionBuilder {
+export function gelu(): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32]);
   const [p, vecs] = [0, 1];
   const j = f.local(I32);
