@@ -160,12 +160,12 @@ export class GlinerModel {
     const [{ tensors, finish }, tokenizer] = await Promise.all([readGlinerWeights(src, o.dtype === 'q8'), loadGlinerTokenizer(src, config.modelName, tokenizerOptions)]);
     const { backend, owned } = pickBackend(o);
     try {
-      return new GlinerModel(configJson, tensors, tokenizer, backend, owned, src.name, backboneConfig, o.dtype);
+      const model = new GlinerModel(configJson, tensors, tokenizer, backend, owned, src.name, backboneConfig, o.dtype);
+      finish?.();
+      return model;
     } catch (e) {
       if (owned) backend.dispose?.();
       throw e;
-    } finally {
-      finish?.();
     }
   }
 

@@ -29,7 +29,7 @@ export interface Checkpoint {
   files: string[];
   /**
    * Present when tensors are read from the files on demand (`decode: 'on-demand'` from a local folder): call
-   * it once the tensors are no longer needed, to report the files as loaded (their last progress event).
+   * it once what is built from the tensors is done, to report the files as loaded (their last progress event).
    */
   finish?: () => void;
 }

@@ -29,7 +29,7 @@ export interface ModelSource {
   readonly int8?: Int8TensorMap;
   /** Whether the checkpoint was written by `deberta quantize` (its config says so). */
   readonly quantized?: boolean;
-  /** The checkpoint's `finish` (tensors read from disk on demand): called once the model is built. */
+  /** The checkpoint's `finish` (tensors read from disk on demand): called once the model is built (not when building fails). */
   readonly finish?: () => void;
 }
 
@@ -92,12 +92,11 @@ export function construct<M>(cls: ModelClass<M>, from: ModelSource, options: Com
     const weights = weightsFor(from, options);
     const model = new cls(from.config, weights, backend, owned);
     if (weights.dtype === 'q8') weights.release(); // the float32 file can go: the model holds int8 packs
+    from.finish?.();
     return model;
   } catch (e) {
     if (owned) backend.dispose?.();
     throw e;
-  } finally {
-    from.finish?.();
   }
 }
 

@@ -56,11 +56,8 @@ export async function quantizeCheckpoint(source: string | URL | FileSource, opti
   const weights = from.weights.withDtype('q8');
   const architecture = String((ckpt.config as { architectures?: unknown[] }).architectures?.[0] ?? '');
   const cls = BY_ARCHITECTURE.find(([pattern]) => pattern.test(architecture))?.[1] ?? DebertaModel;
-  try {
-    new cls(from.config, weights, jsBackend, false).dispose();
-  } finally {
-    ckpt.finish?.(); // the float tensors returned below are still read from the file on demand
-  }
+  new cls(from.config, weights, jsBackend, false).dispose();
+  ckpt.finish?.(); // the float tensors returned below are still read from the file on demand
   const quantized = weights.quantizedTensors;
   const tensors = new Map<string, Tensor | Int8Tensor>();
   for (const [key, t] of ckpt.tensors) {

@@ -97,7 +97,7 @@ export class Weights {
     } else {
       const t = this.tensors.get(key);
       if (t === undefined) throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
-      rows = t instanceof Tensor && t.isOnDemand && shape[0] * shape[1] > QUANTIZE_BLOCK ? this.quantizeInBlocks(key, t, shape) : quantizeRows(this.check(key, t, shape), shape[0], shape[1]);
+      rows = Tensor.isTensor(t) && t.isOnDemand && shape[0] * shape[1] > QUANTIZE_BLOCK ? this.quantizeInBlocks(key, t, shape) : quantizeRows(this.check(key, t, shape), shape[0], shape[1]);
     }
     this.quant.quantized.set(key, rows);
     return rows;
@@ -205,13 +205,12 @@ export class Weights {
   }
 }
 
-/** `t.data`, or undefined when `t` is not a Tensor or reading it throws (an object faking one). */
+/**
+ * `t.data`, or undefined when `t` is not a Tensor (an object faking one included). Reading a real one may
+ * throw (a tensor read from disk on demand: a changed file, an aborted load): that propagates as it is.
+ */
 function dataOf(t: unknown): unknown {
-  try {
-    return t instanceof Tensor ? t.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return Tensor.isTensor(t) ? t.data : undefined;
 }
 
 /** Index of the first NaN or ±Infinity in `data`, or -1. */

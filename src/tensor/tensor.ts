@@ -36,6 +36,11 @@ export class Tensor {
     return t;
   }
 
+  /** Whether `x` was constructed as a Tensor (an object merely given Tensor's prototype is not). */
+  static isTensor(x: unknown): x is Tensor {
+    return typeof x === 'object' && x !== null && #data in x;
+  }
+
   /** Whether `data` is decoded on every read (see {@link Tensor.onDemand}). */
   get isOnDemand(): boolean {
     return this.#data === null;

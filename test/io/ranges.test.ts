@@ -165,3 +165,22 @@ describe('loading tensor by tensor', () => {
     expectSameTensors(streamed.tensors, all);
   });
 });
+
+describe('building a q8 model from a folder, tensor by tensor', () => {
+  it('an abort during the build rejects with the signal\'s reason, and the next load works', async () => {
+    const { DebertaModel } = await import('../../src/index.js');
+    const controller = new AbortController();
+    const reason = new Error('user cancelled');
+    let tensorReads = 0;
+    const onProgress = (e: LoadProgress) => {
+      // the header's two reads come while loading; abort at the third tensor the build reads
+      if (e.file === 'model.safetensors' && ++tensorReads === 5) controller.abort(reason);
+    };
+    await expect(DebertaModel.fromPretrained(V1, { dtype: 'q8', signal: controller.signal, onProgress })).rejects.toBe(reason);
+    expect(tensorReads).toBe(5); // and no last event claiming the file loaded
+    const model = await DebertaModel.fromPretrained(V1, { dtype: 'q8' });
+    const hidden = (JSON.parse(readFileSync(join(V1, 'config.json'), 'utf8')) as { hidden_size: number }).hidden_size;
+    expect((await model.forward({ inputIds: [[1, 5, 9, 2]] })).lastHiddenState.shape).toEqual([1, 4, hidden]);
+    model.dispose();
+  });
+});
