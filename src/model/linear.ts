@@ -56,21 +56,25 @@ export class Linear {
   /**
    * x [rows, in] -> [rows, out]; writes into `out` when given. `then.residual` [rows, out] is added to the
    * result and `then.activation` applied last: y = act(x Wᵀ + b + residual), each step the same float32
-   * operation as a separate `add` and `activate` (the q8 product fuses both into its epilogue).
+   * operation as a separate `add` and `activate` (a backend that `appliesActivation` runs the activation in the
+   * product's epilogue, and the q8 product accumulates onto the residual).
    */
   forward(x: Float32Array, rows: number, out: Float32Array = new Float32Array(rows * this.outFeatures), then: LinearEpilogue = {}): Float32Array {
     const { residual, activation } = then;
     const n = rows * this.outFeatures;
+    let fused: Activation | undefined;
     if (this.weightQ8 !== null) {
       // (x Wᵀ + b) + r is r + (x Wᵀ + b): float addition commutes, so accumulating onto r gives the same bits.
       if (residual !== undefined) out.set(residual.subarray(0, n));
-      this.int!.gemmQ8({ m: rows, a: x, b: this.weightQ8, out, bias: this.bias, accumulate: residual !== undefined, activation });
-      return out;
+      fused = this.int!.appliesActivation ? activation : undefined;
+      this.int!.gemmQ8({ m: rows, a: x, b: this.weightQ8, out, bias: this.bias, accumulate: residual !== undefined, activation: fused });
+    } else {
+      // float32 keeps PyTorch's order: the gemm starts from the bias, and the residual comes after it.
+      fused = residual === undefined && this.backend.appliesActivation === true ? activation : undefined;
+      this.backend.gemm({ m: rows, a: x, b: this.weight!, out, bias: this.bias, activation: fused });
+      if (residual !== undefined) this.backend.add({ a: out, b: residual, out, length: n });
     }
-    // float32 keeps PyTorch's order: the gemm starts from the bias, and the residual comes after it.
-    this.backend.gemm({ m: rows, a: x, b: this.weight!, out, bias: this.bias });
-    if (residual !== undefined) this.backend.add({ a: out, b: residual, out, length: n });
-    if (activation !== undefined) this.backend.activate({ activation, x: out, length: n });
+    if (activation !== undefined && fused === undefined) this.backend.activate({ activation, x: out, length: n });
     return out;
   }
 }

@@ -74,6 +74,12 @@ export interface GemmArgs {
   readonly bias?: Float32Array | null;
   /** Add the product to what C holds instead of overwriting it; default false. */
   readonly accumulate?: boolean;
+  /**
+   * Applied to every element of C last (after the bias and any accumulation), exactly as
+   * {@link Backend.activate} would apply it afterwards, so a backend may fuse it into the product's epilogue.
+   * Only passed to a backend whose {@link Backend.appliesActivation} is true.
+   */
+  readonly activation?: Activation;
 }
 
 /**
@@ -114,11 +120,6 @@ export interface PackQ8Args {
 export interface GemmQ8Args extends Omit<GemmArgs, 'b'> {
   /** W packed by {@link Backend.packQ8} (of this backend or another of this library's backends). */
   readonly b: PackedQ8Matrix;
-  /**
-   * Applied to every element of C last (after the bias and any accumulation), exactly as
-   * {@link Backend.activate} would apply it afterwards: a backend may fuse it into the product's epilogue.
-   */
-  readonly activation?: Activation;
 }
 
 /**
@@ -365,6 +366,11 @@ export interface AttentionArgs {
 export interface Backend {
   /** Names the backend in benchmarks, tests and messages. */
   readonly name: string;
+  /**
+   * Whether {@link gemm} and {@link gemmQ8} honour their `activation` argument (this library's backends do).
+   * Without it, models apply activations with a separate {@link activate} call.
+   */
+  readonly appliesActivation?: boolean;
   /** Packs B once (a weight, at load) for any number of {@link gemm} calls. */
   packB(args: PackArgs): PackedMatrix;
   /** C = A · B (+ bias) (+ C when accumulating). */

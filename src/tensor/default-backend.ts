@@ -140,6 +140,8 @@ const INTEGER_OPS: readonly string[] = ['packQ8', 'gemmQ8', 'dotQ8'];
 export interface IntegerOps {
   packQ8(args: PackQ8Args): PackedQ8Matrix;
   gemmQ8(args: GemmQ8Args): void;
+  /** Whether gemmQ8 honours `activation` (see {@link Backend.appliesActivation}). */
+  appliesActivation: boolean;
 }
 
 /**
@@ -148,9 +150,9 @@ export interface IntegerOps {
  */
 export function integerOps(backend: Backend): IntegerOps {
   if (backend.packQ8 !== undefined && backend.gemmQ8 !== undefined) {
-    return { packQ8: backend.packQ8.bind(backend), gemmQ8: backend.gemmQ8.bind(backend) };
+    return { packQ8: backend.packQ8.bind(backend), gemmQ8: backend.gemmQ8.bind(backend), appliesActivation: backend.appliesActivation === true };
   }
-  return { packQ8: jsBackend.packQ8!, gemmQ8: jsBackend.gemmQ8! };
+  return { packQ8: jsBackend.packQ8!, gemmQ8: jsBackend.gemmQ8!, appliesActivation: true };
 }
 
 /** A backend must have every op the reference backend has, so a wrong value fails here and not mid-forward. */
@@ -159,7 +161,7 @@ function checkBackend(backend: unknown): void {
     throw new InputError(`backend must be a Backend (e.g. jsBackend, or one from createWasmBackend), got ${describe(backend)}`);
   }
   const ops = backend as Record<string, unknown>;
-  const missing = Object.keys(jsBackend).filter((op) => op !== 'name' && !INTEGER_OPS.includes(op) && typeof ops[op] !== 'function');
+  const missing = Object.keys(jsBackend).filter((op) => typeof (jsBackend as unknown as Record<string, unknown>)[op] === 'function' && !INTEGER_OPS.includes(op) && typeof ops[op] !== 'function');
   const integer = INTEGER_OPS.filter((op) => typeof ops[op] === 'function');
   if (integer.length > 0 && integer.length < INTEGER_OPS.length) {
     throw new InputError(`backend has ${integer.join(', ')} but not ${INTEGER_OPS.filter((op) => !integer.includes(op)).join(', ')}: the integer kernels come as a set`);

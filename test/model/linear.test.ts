@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { Linear } from '../../src/model/linear.js';
 import { Weights } from '../../src/model/weights.js';
+import type { GemmArgs } from '../../src/tensor/backend.js';
 import { defaultBackend } from '../../src/tensor/default-backend.js';
+import { jsBackend } from '../../src/tensor/js/backend.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { randomArray, rng } from '../helpers/random.js';
 
@@ -33,5 +35,16 @@ describe('Linear.forward with an epilogue', () => {
     expect(fusedAct.every((v, i) => Object.is(v, activated[i]))).toBe(true);
     expect(fusedAct.some((v, i) => v !== linear.forward(x, rows)[i])).toBe(true);
     linear.dispose();
+  });
+
+  it('a backend that does not declare appliesActivation gets the activation applied separately', () => {
+    const r = rng(5);
+    const ignoring = { ...jsBackend, name: 'custom', appliesActivation: undefined, gemm: (args: GemmArgs) => jsBackend.gemm({ ...args, activation: undefined }) };
+    const tensors = new Map([['weight', new Tensor(randomArray(6 * 4, r), [6, 4])], ['bias', new Tensor(randomArray(6, r), [6])]]);
+    const x = randomArray(3 * 4, r, 3);
+    const want = new Linear(jsBackend, new Weights(tensors), 4, 6).forward(x, 3, undefined, { activation: 'relu' });
+    const got = new Linear(ignoring, new Weights(tensors), 4, 6).forward(x, 3, undefined, { activation: 'relu' });
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(got.some((v) => v === 0)).toBe(true);
   });
 });

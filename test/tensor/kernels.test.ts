@@ -236,6 +236,24 @@ describe.each(backends)('kernels ($name backend) against float64 loops', (K) => 
     }
   });
 
+  it.each(['gelu', 'relu', 'tanh'] as const)('gemm with activation %s gives the bits of gemm then the backend\'s own activate', (activation) => {
+    const r = rng(404);
+    for (const [M, Kd, N, accumulate] of [[3, 19, 37, false], [130, 64, 200, true], [9, 768, 3072, false]] as const) {
+      const ldc = N + 5;
+      const a = randomArray(M * Kd, r, 2);
+      const b = K.packB({ source: randomArray(Kd * N, r, 0.5), rows: Kd, cols: N, transposed: false });
+      const bias = randomArray(N, r);
+      const want = randomArray(3 + M * ldc, r);
+      const got = want.slice();
+      K.gemm({ m: M, a, b, out: want, outOffset: 3, outStride: ldc, bias, accumulate });
+      const product = want.slice();
+      for (let i = 0; i < M; i++) K.activate({ activation, x: want, offset: 3 + i * ldc, length: N });
+      K.gemm({ m: M, a, b, out: got, outOffset: 3, outStride: ldc, bias, accumulate, activation });
+      expect(got.every((v, i) => Object.is(v, want[i])), `${activation} ${M}x${Kd}x${N}`).toBe(true);
+      expect(got.some((v, i) => v !== product[i]), 'the activation ran').toBe(true);
+    }
+  });
+
   it('packB into a caller-supplied buffer (transient packs) multiplies like a fresh pack', () => {
     const r = rng(21);
     const [M, Kd, N] = [5, 19, 11];

@@ -73,14 +73,14 @@ describe.runIf(threadsSupported())('worker failures', () => {
     const pool = rt.pool!;
     await untilReady(pool, 2);
     const bad = 0x7ffffff0; // far outside the memory: every claimed item traps
-    expect(() => pool.run('gemmTask', 64, [4, 8, 64, bad, 32, bad, bad, 256, 0, 0, PANEL])).toThrow();
+    expect(() => pool.run('gemmTask', 64, [4, 8, 64, bad, 32, bad, bad, 256, 0, 0, 0, PANEL])).toThrow();
     // Still computes (on the threads that are left) after the failure.
     const m = 8, k = 16, n = 64;
     const a = rt.heap.alloc(m * k * 4), b = rt.heap.alloc(k * n * 4), c = rt.heap.alloc(m * n * 4);
     const f32 = rt.heap.f32();
     f32.fill(1, a >> 2, (a >> 2) + m * k);
     f32.fill(0.5, b >> 2, (b >> 2) + k * n);
-    pool.run('gemmTask', 8, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, PANEL]);
+    pool.run('gemmTask', 8, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, 0, PANEL]);
     expect(Array.from(rt.heap.f32().subarray(c >> 2, (c >> 2) + m * n)).every((v) => v === 8)).toBe(true);
     pool.dispose();
   });
@@ -96,7 +96,7 @@ describe.runIf(threadsSupported())('worker failures', () => {
     rt.heap.f32().fill(1, a >> 2, (a >> 2) + m * k);
     rt.heap.f32().fill(1, b >> 2, (b >> 2) + k * n);
     const t0 = performance.now();
-    pool.run('gemmTask', 32, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, PANEL]);
+    pool.run('gemmTask', 32, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, 0, PANEL]);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(rt.heap.f32()[(c >> 2) + m * n - 1]).toBe(8);
     pool.dispose();
@@ -124,7 +124,7 @@ describe.runIf(threadsSupported())('worker failures', () => {
     const a = rt.heap.alloc(m * k * 4), b = rt.heap.alloc(k * n * 4), c = rt.heap.alloc(m * n * 4);
     rt.heap.f32().fill(1, a >> 2, (a >> 2) + m * k);
     rt.heap.f32().fill(2, b >> 2, (b >> 2) + k * n);
-    pool.run('gemmTask', 32, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, PANEL]);
+    pool.run('gemmTask', 32, [m, k, n, a, k * 4, b, c, n * 4, 0, 0, 0, PANEL]);
     expect(Array.from(rt.heap.f32().subarray(c >> 2, (c >> 2) + m * n)).every((v) => v === 16)).toBe(true);
   });
 

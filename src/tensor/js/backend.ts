@@ -17,6 +17,7 @@ import { maskedSoftmax } from './softmax.js';
 /** The plain TypeScript kernels: the reference and the fallback of every other backend. */
 export const jsBackend: Backend = {
   name: 'js',
+  appliesActivation: true,
   packB,
   gemm,
   packQ8,

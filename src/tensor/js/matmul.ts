@@ -6,6 +6,7 @@
  * kernel keeps a 4x4 tile of C in local variables (16 accumulators: V8 keeps them in registers) and K is
  * split into blocks of KC so the panel slice being swept stays in L1.
  */
+import { activate } from './activations.js';
 import type { GemmArgs, PackArgs, PackedMatrix } from '../backend.js';
 import { heapPanels, panelsOf, repack, type PanelMatrix } from '../panel-matrix.js';
 
@@ -66,7 +67,7 @@ export function packB({ source: b, rows: k, cols: n, transposed, offset = 0, str
  * C[m, n] = A[m, :] . B[:, n] (+ bias[n]) (+ C[m, n] when `accumulate`).
  * A is read at `a[aOffset + m * aStride + k]`; C is written at `out[outOffset + m * outStride + n]`.
  */
-export function gemm({ m, a, aOffset = 0, aStride, b, out: c, outOffset: cOffset = 0, outStride, bias = null, accumulate = false }: GemmArgs): void {
+export function gemm({ m, a, aOffset = 0, aStride, b, out: c, outOffset: cOffset = 0, outStride, bias = null, accumulate = false, activation }: GemmArgs): void {
   const { rows: K, cols: N, data: B } = asJsPacked(b);
   const lda = aStride ?? K;
   const ldc = outStride ?? N;
@@ -96,6 +97,7 @@ export function gemm({ m, a, aOffset = 0, aStride, b, out: c, outOffset: cOffset
       }
     }
   }
+  if (activation !== undefined) for (let i = 0; i < m; i++) activate({ activation, x: c, offset: cOffset + i * ldc, length: N });
 }
 
 function tile4x4(

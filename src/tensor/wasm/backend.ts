@@ -10,7 +10,7 @@
  * kernels/gemm.ts); `threads/` the worker pool; `layout.ts` the constants both sides share (panel width, ...).
  */
 import { InputError } from '../../errors.js';
-import type { Backend } from '../backend.js';
+import type { Backend, GemmArgs, GemmQ8Args } from '../backend.js';
 import { activate } from '../js/activations.js';
 import { attention } from '../js/attention.js';
 import { conv1d } from '../js/conv1d.js';
@@ -23,7 +23,7 @@ import { dotQ8, gemmQ8 } from '../js/matmul-q8.js';
 import { maskedSoftmax } from '../js/softmax.js';
 import { wasmAttention } from './host/attention.js';
 import { relaxedSimdSupported, wasmSimdSupported } from './host/detect.js';
-import { wasmGemm } from './host/gemm.js';
+import { activateRows, wasmGemm } from './host/gemm.js';
 import { wasmDotQ8, wasmGemmQ8, wasmPackQ8 } from './host/gemm-q8.js';
 import { WasmHeapExhaustedError } from './host/heap.js';
 import { wasmActivate, wasmLayerNorm } from './host/norm.js';
@@ -138,16 +138,24 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
       throw e;
     }
   };
+  // A product that falls back to the reference applies its activation as this backend's `activate` would.
+  const thenActivate = <A extends GemmArgs | GemmQ8Args>(js: (args: A) => void) => (args: A): void => {
+    js({ ...args, activation: undefined });
+    if (args.activation === undefined) return;
+    const n = args.b.cols, ld = args.outStride ?? n;
+    activateRows(rt, args.activation, args.out, args.outOffset ?? 0, ld, args.m, n);
+  };
   const pool = rt.pool;
   const backend: WasmBackend = {
     name: relaxed ? 'wasm-relaxed-simd' : 'wasm-simd',
+    appliesActivation: true,
     relaxedSimd: relaxed,
     relaxedIntegerDot: relaxedQ8,
     // A transient pack (into a caller's buffer) stays on the JS heap; weights go to wasm memory.
     packB: (args) => (args.into !== undefined ? packOnHeap(args) : packResident(rt, args)),
-    gemm: orJs((args) => wasmGemm(rt, args), gemm),
+    gemm: orJs((args) => wasmGemm(rt, args), thenActivate(gemm)),
     packQ8: (args) => wasmPackQ8(rt, args),
-    gemmQ8: orJs((args) => wasmGemmQ8(rt, args), gemmQ8),
+    gemmQ8: orJs((args) => wasmGemmQ8(rt, args), thenActivate(gemmQ8)),
     dotQ8: orJs((args) => wasmDotQ8(rt, args), dotQ8),
     add,
     scaleRows,

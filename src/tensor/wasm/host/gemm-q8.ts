@@ -5,11 +5,11 @@
  * column chunks so scratch stays bounded, and large ones across the worker pool.
  */
 import type { DotQ8Args, GemmQ8Args, PackedQ8Matrix, PackQ8Args } from '../../backend.js';
-import { activate as jsActivate } from '../../js/activations.js';
 import { dotQ8 as jsDotQ8, gemmQ8 as jsGemmQ8, packQ8 as jsPackQ8 } from '../../js/matmul-q8.js';
 import { q8MatrixOf } from '../../q8-matrix.js';
 import { activationLimit } from '../../quant.js';
 import { CHUNK_FLOATS, Q8_PANEL } from '../layout.js';
+import { activateRows } from './gemm.js';
 import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
 import { copyRows, copyRowsOut } from './packed.js';
 import { locateQ8, packQ8Resident, type WasmQ8Matrix } from './packed-q8.js';
@@ -70,7 +70,12 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   const { m, a, aOffset = 0, aStride, b, out, outOffset = 0, outStride, bias = null, accumulate = false, activation } = args;
   const { rows: K, cols: N } = b;
   if (m === 0 || N === 0) return;
-  if (K === 0) return jsGemmQ8(args); // nothing to multiply: the reference writes bias (or 0) itself
+  if (K === 0) {
+    // nothing to multiply: the reference writes the bias (or 0) itself, and the activation is this backend's
+    jsGemmQ8({ ...args, activation: undefined });
+    if (activation !== undefined) activateRows(rt, activation, out, outOffset, outStride ?? N, m, N);
+    return;
+  }
   const lda = aStride ?? K, ldo = outStride ?? N;
   if (m > Q8_ROW_BLOCK) {
     // The kernel sweeps every row block for each column panel: past a few hundred KB the quantized rows fall
@@ -118,9 +123,7 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
     copyRowsOut(rt, base + oAt, chunk, out, outOffset + col0, ldo, m, cols);
   }
   // GELU ran in the kernel's epilogue; other activations as the backend's `activate` runs them.
-  if (activation !== undefined && activation !== 'gelu') {
-    for (let i = 0; i < m; i++) jsActivate({ activation, x: out, offset: outOffset + i * ldo, length: N });
-  }
+  if (activation !== undefined && activation !== 'gelu') activateRows(rt, activation, out, outOffset, ldo, m, N);
 }
 
 /** The int32 accumulators of already quantized rows, as tensor/js/matmul-q8.ts `dotQ8` (|a| ≤ 8191). */

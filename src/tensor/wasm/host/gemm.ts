@@ -2,10 +2,11 @@
  * The wasm backend's gemm, calling kernels/gemm.ts: copies A (and C when accumulating) into scratch memory, runs the SIMD kernel
  * against B resident in wasm memory, copies C out.
  */
-import type { GemmArgs, PackedMatrix } from '../../backend.js';
+import type { Activation, GemmArgs, PackedMatrix } from '../../backend.js';
 import { panelsOf, repack } from '../../panel-matrix.js';
 import { CHUNK_FLOATS, PANEL } from '../layout.js';
 import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
+import { wasmActivate } from './norm.js';
 import { copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -50,7 +51,7 @@ const PARALLEL_MIN = 1 << 18;
  */
 export function wasmGemm(
   rt: WasmRuntime,
-  { m, a, aOffset = 0, aStride, b, out: c, outOffset: cOffset = 0, outStride, bias = null, accumulate = false }: GemmArgs,
+  { m, a, aOffset = 0, aStride, b, out: c, outOffset: cOffset = 0, outStride, bias = null, accumulate = false, activation }: GemmArgs,
 ): void {
   const { rows: K, cols: N } = b;
   const lda = aStride ?? K;
@@ -63,6 +64,7 @@ export function wasmGemm(
         c[at] = (accumulate ? c[at] : 0) + (bias === null ? 0 : bias[j]);
       }
     }
+    if (activation !== undefined) activateRows(rt, activation, c, cOffset, ldc, m, N);
     return;
   }
   const src = locateB(rt, b);
@@ -95,13 +97,22 @@ export function wasmGemm(
     }
     const acc = accumulate ? 1 : 0;
     const biasPtr = bias === null ? 0 : base + biasAt;
+    const gelu = activation === 'gelu' ? 1 : 0;
     if (rt.pool !== null && m * K * cols >= PARALLEL_MIN) {
       // Column chunks of whole panels, several per thread, claimed dynamically.
       const per = Math.max(PANEL, Math.ceil(cols / (rt.pool.size * 4) / PANEL) * PANEL);
-      rt.pool.run('gemmTask', Math.ceil(cols / per), [m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr, per]);
+      rt.pool.run('gemmTask', Math.ceil(cols / per), [m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr, gelu, per]);
+    } else if (gelu) {
+      rt.gemmTask(0, 0, m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr, gelu, colsP);
     } else {
       rt.gemm(m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr);
     }
     copyRowsOut(rt, base + cAt, colsP, c, cOffset + col0, ldc, m, cols);
   }
+  if (activation !== undefined && activation !== 'gelu') activateRows(rt, activation, c, cOffset, ldc, m, N);
+}
+
+/** `activation` over rows of C [m, n] as the backend's `activate` applies it (GELU in wasm, others in JS). */
+export function activateRows(rt: WasmRuntime, activation: Activation, c: Float32Array, offset: number, ld: number, m: number, n: number): void {
+  for (let i = 0; i < m; i++) wasmActivate(rt, { activation, x: c, offset: offset + i * ld, length: n });
 }

@@ -21,7 +21,7 @@ export interface PrebuiltKernels {
 }
 
 /** The module names, in `moduleBytes` order; file `dist/edge/<name>-<variant>.wasm`. */
-export const KERNEL_NAMES = ['gemm', 'attention', 'norm', 'gemmQ8'] as const;
+export const KERNEL_NAMES = ['norm', 'gemm', 'attention', 'gemmQ8'] as const;
 
 let prebuilt: PrebuiltKernels | null = null;
 

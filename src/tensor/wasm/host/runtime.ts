@@ -30,6 +30,8 @@ export interface WasmRuntime {
   /** Worker threads sharing the memory, or null when single-threaded. */
   readonly pool: ThreadPool | null;
   gemm(m: number, k: number, n: number, a: number, lda: number, b: number, c: number, ldc: number, accumulate: number, bias: number): void;
+  /** The gemm of a column chunk, and GELU over it; see kernels/gemm.ts. */
+  gemmTask(item: number, thread: number, ...args: number[]): void;
   packT(src: number, rs: number, n: number, k: number, dst: number): void;
   packN(src: number, rs: number, k: number, n: number, dst: number): void;
   gatherRows(s: number, lds: number, lq: number, lk: number, src: number, ldsrc: number, idx: number, scale: number): void;
@@ -60,7 +62,7 @@ const SHARED_MEMORY: MemoryImport = { initial: 1, maximum: MAX_PAGES, shared: tr
 export function moduleBytes(relaxedSimd: boolean, shared = false, relaxedQ8 = false): Array<Uint8Array<ArrayBuffer>> {
   const memory = shared ? SHARED_MEMORY : undefined;
   return [
-    gemmModule({ mr: TILE_ROWS, nr: PANEL, kc: KC, fma: relaxedSimd }, memory), attentionModule(memory), normModule(memory),
+    normModule(memory), gemmModule({ mr: TILE_ROWS, nr: PANEL, kc: KC, fma: relaxedSimd }, memory), attentionModule(memory),
     gemmQ8Module(relaxedQ8, memory),
   ];
 }
@@ -80,7 +82,8 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
   // Prebuilt modules (registered by the edge entry, where compiling bytes is forbidden) are single-threaded.
   const modules = (shared || relaxedQ8 ? null : prebuiltModules(relaxedSimd))
     ?? moduleBytes(relaxedSimd, shared, relaxedQ8).map((bytes) => new WebAssembly.Module(bytes));
-  // In order: a module may import an earlier one's exports (the attention task calls the gemm).
+  // In order: a module may import an earlier one's exports (the attention task calls the gemm; both matmuls
+  // call the norm module's GELU).
   for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, { env: { ...imports.env, ...exports } }).exports);
   const task = (name: string) => exports[name] as (...a: number[]) => void;
   const pool = shared ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask'), gemmQ8Task: task('gemmQ8Task') }, threads - 1) : null;

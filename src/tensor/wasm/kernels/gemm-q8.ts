@@ -21,7 +21,6 @@
  */
 import { F32, FunctionBuilder, I32, V128, type Local } from '../emit/function-builder.js';
 import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
-import { gelu } from './norm.js';
 import { Q8_KC, Q8_PANEL, Q8_TILE_ROWS } from '../layout.js';
 
 /** Groups of 4 bytes of two vectors, alternated: a0 b0 a1 b1 (low halves), a2 b2 a3 b3 (high halves). */
@@ -259,13 +258,14 @@ function task(dot: number, deq: number): FunctionBuilder {
   return f;
 }
 
-/** The module bytes: exports `gemmQ8Task`, `quantizeQ8`, `packQ8Rows` and, relaxed, `splitQ8`. */
+/** The module bytes: exports `gemmQ8Task`, `quantizeQ8`, `packQ8Rows` and, relaxed, `splitQ8`; imports the norm module's `gelu`. */
 export function gemmQ8Module(relaxed: boolean, memory?: MemoryImport): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(memory);
+  const geluKernel = mod.importFunction('gelu', [I32, I32]); // the norm module's (instantiated first)
   const tiles: number[] = [];
   for (let r = 1; r <= Q8_TILE_ROWS; r++) tiles.push(mod.add(null, tile(r, relaxed)));
   const dot = mod.add(null, driver(tiles));
-  const deq = mod.add(null, dequantize(mod.add(null, gelu())));
+  const deq = mod.add(null, dequantize(geluKernel));
   mod.add('gemmQ8Task', task(dot, deq));
   mod.add('quantizeQ8', quantize());
   mod.add('packQ8Rows', pack(relaxed ? 8 : 4));

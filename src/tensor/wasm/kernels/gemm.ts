@@ -7,6 +7,7 @@
  */
 import { FunctionBuilder, I32, V128, type Local } from '../emit/function-builder.js';
 import { ModuleBuilder, type MemoryImport } from '../emit/module-builder.js';
+import { PANEL } from '../layout.js';
 
 /** Shape of the generated kernel. */
 export interface GemmOptions {
@@ -116,14 +117,14 @@ function driver(o: GemmOptions, tiles: number[]): FunctionBuilder {
 }
 
 /**
- * gemmTask(item, thread, m, k, n, a, lda, b, c, ldc, accumulate, bias, chunk): the gemm restricted to columns
- * [item · chunk, (item + 1) · chunk), chunk a multiple of the panel width: one unit of work a thread
- * claims. Items past n do nothing.
+ * gemmTask(item, thread, m, k, n, a, lda, b, c, ldc, accumulate, bias, gelu, chunk): the gemm restricted to
+ * columns [item · chunk, (item + 1) · chunk), chunk a multiple of the panel width, then with `gelu` GELU over
+ * them (C rows hold whole panels): one unit of work a thread claims. Items past n do nothing.
  */
-function task(gemm: number): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [item, m, K, N, a, lda, b, c, ldc, accumulate, bias, chunk] = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]; // 1: thread
-  const col0 = f.local(I32), cols = f.local(I32);
+function task(gemm: number, geluKernel: number): FunctionBuilder {
+  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [item, m, K, N, a, lda, b, c, ldc, accumulate, bias, gelu, chunk] = [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]; // 1: thread
+  const col0 = f.local(I32), cols = f.local(I32), i = f.local(I32), row = f.local(I32);
   f.get(item).get(chunk).mul().tee(col0).get(N).geS().if(() => f.ret());
   f.get(N).get(col0).sub().set(cols);
   f.get(chunk).get(cols).get(cols).get(chunk).gtS().select().set(cols); // min(chunk, n - col0)
@@ -133,15 +134,26 @@ function task(gemm: number): FunctionBuilder {
   f.get(ldc).get(accumulate);
   f.get(bias).get(col0).i32(4).mul().add().i32(0).get(bias).select(); // bias ? bias + col0 : 0
   f.call(gemm);
+  // GELU by the norm module's own kernel, each row of the chunk while it is in cache: whole panels (C rows
+  // are padded to a panel), so an even number of vectors as the kernel takes them.
+  f.get(gelu).if(() => {
+    f.get(cols).i32(PANEL - 1).add().i32(-PANEL).and().i32(2).shrU().set(cols); // vectors per row
+    f.get(c).get(col0).i32(4).mul().add().set(row);
+    f.forLt(i, () => f.i32(0), m, 1, () => {
+      f.get(row).get(cols).call(geluKernel);
+      f.get(row).get(ldc).add().set(row);
+    });
+  });
   return f;
 }
 
-/** The module bytes: exports `gemm` and `gemmTask` (the tile kernels are internal). */
+/** The module bytes: exports `gemm` and `gemmTask` (the tile kernels are internal); imports the norm module's `gelu`. */
 export function gemmModule(o: GemmOptions, memory?: MemoryImport): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(memory);
+  const geluKernel = mod.importFunction('gelu', [I32, I32]); // the norm module's (instantiated first)
   const tiles: number[] = [];
   for (let r = 1; r <= o.mr; r++) tiles.push(mod.add(null, tile(r, o)));
   const gemm = mod.add('gemm', driver(o, tiles));
-  mod.add('gemmTask', task(gemm));
+  mod.add('gemmTask', task(gemm, geluKernel));
   return mod.bytes();
 }
