@@ -87,7 +87,8 @@ export function readSafetensorsQuantized(bytes: Uint8Array, file = 'model.safete
  * A safetensors file read through `reader` one tensor at a time, checked as {@link readSafetensors} checks
  * a whole file: only the header is read now. Float tensors are read from the file (and converted) on every
  * read of their `data` (see `Tensor.onDemand`); with `quantized`, int8 tensors stay int8 (as
- * {@link readSafetensorsQuantized} keeps them) and are read now, into buffers of their own. This is how loading for `dtype: 'q8'` keeps no float32 copy of the file.
+ * {@link readSafetensorsQuantized} keeps them) and are read now. This is how loading for `dtype: 'q8'`
+ * keeps no float32 copy of the file.
  */
 export function readSafetensorsRanges(reader: RangeReader, file = 'model.safetensors', quantized = false): { tensors: TensorMap; int8: Int8TensorMap } {
   const headerLen = headerLength(reader.read(0, Math.min(8, reader.size)), reader.size, file);
@@ -96,9 +97,17 @@ export function readSafetensorsRanges(reader: RangeReader, file = 'model.safeten
   const int8: Int8TensorMap = new Map();
   for (const e of entries) {
     const width = DTYPE_BYTES[e.dtype];
-    const read = (from = 0, count = e.numel) => reader.read(dataStart + e.begin + from * width, count * width);
-    if (quantized && e.dtype === 'int8') int8.set(e.name, new Int8Tensor(new Int8Array(read().buffer), e.shape));
-    else tensors.set(e.name, Tensor.onDemand(e.shape, () => decodeFloats(read(), 0, e.numel, e.dtype), (from, count) => decodeFloats(read(from, count), 0, count, e.dtype)));
+    const read = (from = 0, count = e.numel): Uint8Array => {
+      const b = reader.read(dataStart + e.begin + from * width, count * width);
+      if (b.length !== count * width) throw new WeightsError(`${file}: tensor "${e.name}": the source returned ${b.length} bytes for a read of ${count * width}`);
+      return b;
+    };
+    if (quantized && e.dtype === 'int8') {
+      const b = read();
+      int8.set(e.name, new Int8Tensor(new Int8Array(b.buffer, b.byteOffset, b.byteLength), e.shape));
+      continue;
+    }
+    tensors.set(e.name, Tensor.onDemand(e.shape, () => decodeFloats(read(), 0, e.numel, e.dtype), (from, count) => decodeFloats(read(from, count), 0, count, e.dtype)));
   }
   return { tensors, int8 };
 }

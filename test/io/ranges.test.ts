@@ -144,6 +144,19 @@ describe('loading tensor by tensor', () => {
     expectSameTensors(streamed.tensors, eager.tensors);
   });
 
+  it('a custom source whose reads come back short is a WeightsError naming the tensor', async () => {
+    const bytes = readBytes(join(V1, 'model.safetensors'));
+    const header = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    const short = {
+      size: bytes.length,
+      read: (position: number, length: number) => bytes.slice(position, position + (position >= header ? length - 1 : length)),
+    };
+    const { tensors } = readSafetensorsRanges(short, 'short.safetensors');
+    const [name, t] = [...tensors][0];
+    const want = (t.shape.reduce((a, b) => a * b, 1) * 4);
+    expect(() => t.data).toThrow(new WeightsError(`short.safetensors: tensor "${name}": the source returned ${want - 1} bytes for a read of ${want}`));
+  });
+
   it('a sharded safetensors checkpoint streams every shard', async () => {
     const dir = join(root, 'sharded');
     mkdirSync(dir);
