@@ -1,8 +1,10 @@
 // Issue 13 item 5: our int8 forward (dtype 'q8', plain and relaxed SIMD) against ONNX Runtime's float32 and
 // dynamically quantized int8 graphs, natively and in WebAssembly, on identical v3-base-shaped random weights.
-// npm run bench -- q8 [--shapes 1x128,8x128] [--threads 1,2] [--runs 5] [--int8 gather|matmul]
+// npm run bench -- q8 [--shapes 1x128,8x128] [--threads 1,2] [--runs 3] [--rounds 2] [--int8 gather|matmul]
 // Each engine runs in its own child process (relaxed SIMD needs a V8 flag on Node 20; ONNX Runtime's idle
 // spinning threads would slow whatever runs beside them; onnxruntime-web fixes its thread count per process).
+// Every round runs every engine once, and medians pool the rounds: on a shared machine whose speed drifts by a
+// fifth over minutes, interleaving keeps one slow spell from landing on one engine only.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +41,8 @@ function tokenCosine(a: Float32Array, b: Float32Array, hidden: number): { mean: 
 export async function benchQ8(argv: string[] = []): Promise<void> {
   const shapes = flagValue(argv, 'shapes', '1x128,8x128').split(',').map((x) => x.split('x').map(Number) as [number, number]);
   const threadCounts = flagValue(argv, 'threads', '1,2').split(',').map(Number);
-  const runs = Number(flagValue(argv, 'runs', '5'));
+  const runs = Number(flagValue(argv, 'runs', '3'));
+  const rounds = Number(flagValue(argv, 'rounds', '2'));
   const variant = flagValue(argv, 'int8', 'gather') as Int8Variant;
   installPeers();
   const checkpoint = prepareCheckpoint();
@@ -61,18 +64,24 @@ export async function benchQ8(argv: string[] = []): Promise<void> {
   const results = new Map<string, EngineResult>(); // by `${threads}|${engine}`
   const outputs = new Map<string, Float32Array>(); // by engine, at the first thread count
   try {
-    for (const threads of threadCounts) {
-      for (const [name, engine] of engines) {
-        const outputFile = join(outDir, `${name.replace(/\W+/g, '-')}-${threads}.bin`);
-        const task: EngineTask = { engine, checkpoint, threads, shapes, runs, outputFile };
-        console.error(`  q8: ${name}, ${threads} thread(s) ...`);
-        try {
-          results.set(`${threads}|${name}`, runChild<EngineResult>('./q8-child.ts', task, { nodeFlags }));
-          if (!outputs.has(name)) {
-            outputs.set(name, new Float32Array(new Uint8Array(readFileSync(outputFile)).buffer));
+    for (let round = 1; round <= rounds; round++) {
+      for (const threads of threadCounts) {
+        for (const [name, engine] of engines) {
+          const outputFile = join(outDir, `${name.replace(/\W+/g, '-')}-${threads}.bin`);
+          const task: EngineTask = { engine, checkpoint, threads, shapes, runs, outputFile };
+          console.error(`  q8 round ${round}/${rounds}: ${name}, ${threads} thread(s) ...`);
+          try {
+            const r = runChild<EngineResult>('./q8-child.ts', task, { nodeFlags });
+            const key = `${threads}|${name}`;
+            const before = results.get(key);
+            if (before !== undefined) for (const [shape, ts] of Object.entries(r.runs)) before.runs[shape] = [...(before.runs[shape] ?? []), ...ts];
+            else results.set(key, r);
+            if (!outputs.has(name)) {
+              outputs.set(name, new Float32Array(new Uint8Array(readFileSync(outputFile)).buffer));
+            }
+          } catch (e) {
+            console.log(`(${name} at ${threads} thread(s) failed: ${(e as Error).message})`);
           }
-        } catch (e) {
-          console.log(`(${name} at ${threads} thread(s) failed: ${(e as Error).message})`);
         }
       }
     }
@@ -86,7 +95,7 @@ export async function benchQ8(argv: string[] = []): Promise<void> {
   };
   const shapeKeys = shapes.map(([b, s]) => `b${b}xs${s}`);
   const fp32Relaxed = [...results].find(([k]) => k.endsWith('|ours fp32'))?.[1].relaxed;
-  console.log(`\n## q8: DeBERTa-v3-base forward, median ms of ${runs} runs (same random weights, attention mask all ones)`);
+  console.log(`\n## q8: DeBERTa-v3-base forward, median ms of ${runs} runs × ${rounds} interleaved rounds (same random weights, attention mask all ones)`);
   console.log(`ours fp32 runs ${fp32Relaxed ? 'relaxed' : 'plain'} SIMD; ORT int8 graph: ${variant} (make_int8_graph.py); each engine in its own process.`);
   console.log(`| threads | shape | ${engines.map(([n]) => n).join(' | ')} |`);
   console.log(`|---:|---|${engines.map(() => '---:').join('|')}|`);
