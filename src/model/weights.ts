@@ -97,15 +97,16 @@ export class Weights {
     } else {
       const t = this.tensors.get(key);
       if (t === undefined) throw new WeightsError(`${this.source}: missing tensor "${key}" (expected shape [${shape.join(', ')}])`);
-      rows = Tensor.isTensor(t) && t.isOnDemand && shape[0] * shape[1] > QUANTIZE_BLOCK ? this.quantizeInBlocks(key, t, shape) : quantizeRows(this.check(key, t, shape), shape[0], shape[1]);
+      const inBlocks = Tensor.isTensor(t) && t.decodesRanges && shape[0] * shape[1] > QUANTIZE_BLOCK;
+      rows = inBlocks ? this.quantizeInBlocks(key, t, shape) : quantizeRows(this.check(key, t, shape), shape[0], shape[1]);
     }
     this.quant.quantized.set(key, rows);
     return rows;
   }
 
   /**
-   * An on-demand tensor quantized a block of rows at a time (the word embeddings of v3-base are 393 MB as
-   * float32): each block is read, checked and quantized alone, with the same result as all at once.
+   * A tensor that decodes ranges quantized a block of rows at a time (the word embeddings of v3-base are 393 MB
+   * as float32): each block is read, checked and quantized alone, with the same result as all at once.
    */
   private quantizeInBlocks(key: string, t: Tensor, shape: readonly [number, number]): Int8Rows {
     const [rows, cols] = shape;

@@ -46,6 +46,11 @@ export class Tensor {
     return this.#data === null;
   }
 
+  /** Whether {@link range} decodes a part alone (an on-demand tensor given `decodeRange`) rather than viewing `data`. */
+  get decodesRanges(): boolean {
+    return this.#decodeRange !== null;
+  }
+
   /**
    * Elements [from, from + count) of `data`: decoded alone when the tensor is decoded on demand from a
    * source that can read part of it (a large tensor then never exists whole as float32), else a view.

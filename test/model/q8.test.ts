@@ -271,5 +271,12 @@ describe('q8 from a local folder: read and quantized one tensor at a time', () =
     const message = `weights: tensor "w" has a non-finite value (NaN) at [4400, 17]; the checkpoint is corrupt or overflowed when it was saved`;
     expect(() => new Weights(new Map([['w', inBlocks]])).withDtype('q8').getQ8('w', [rows, cols])).toThrow(new WeightsError(message));
     expect(() => new Weights(new Map([['w', new Tensor(bad, [rows, cols])]])).withDtype('q8').getQ8('w', [rows, cols])).toThrow(new WeightsError(message));
+    // an on-demand tensor that cannot decode a part is decoded once, whole, not once per block
+    let wholeReads = 0;
+    const noRanges = Tensor.onDemand([rows, cols], () => (wholeReads++, full.slice()));
+    expect(noRanges.decodesRanges).toBe(false);
+    const q2 = new Weights(new Map([['w', noRanges]])).withDtype('q8').getQ8('w', [rows, cols]);
+    expect(wholeReads).toBe(1);
+    expect(identical(q2.scales, want.scales)).toBe(true);
   });
 });
