@@ -17,12 +17,16 @@ import { InputError } from '../errors.js';
 import type { AttentionArgs, Backend } from '../tensor/backend.js';
 import { Tensor } from '../tensor/tensor.js';
 
-/** Which maps a forward asks for; the encoder appends each layer's to `out`, in layer order. */
-export interface AttentionMapRequest {
+/** Which attention maps a forward asks for (`outputAttentions`, `outputAttentionTerms`). */
+export interface AttentionMaps {
   /** The attention probabilities (transformers' `output_attentions`). */
   readonly probabilities: boolean;
   /** The scaled score terms before the softmax. */
   readonly terms: boolean;
+}
+
+/** {@link AttentionMaps} as the encoder takes them: it appends each layer's to `out`, in layer order. */
+export interface AttentionMapRequest extends AttentionMaps {
   /** Receives one entry per encoder layer. */
   readonly out: LayerAttentionMaps[];
 }
@@ -65,7 +69,7 @@ export const MAX_ATTENTION_MAP_BYTES = 2 ** 31;
  * @param where the call, as the message names it
  */
 export function checkAttentionMapSize(
-  request: { probabilities: boolean; terms: boolean },
+  request: AttentionMaps,
   shape: { layers: number; batch: number; heads: number; length: number },
   where: string,
 ): void {
@@ -82,12 +86,7 @@ export function checkAttentionMapSize(
 }
 
 /** The inputs of {@link attentionMaps}: what the layer's fused attention call receives, minus V. */
-export interface AttentionMapArgs extends Omit<AttentionArgs, 'v'> {
-  /** Compute the probabilities. */
-  readonly probabilities: boolean;
-  /** Compute the c2c / c2p / p2c terms. */
-  readonly terms: boolean;
-}
+export interface AttentionMapArgs extends Omit<AttentionArgs, 'v'>, AttentionMaps {}
 
 /** Computes one layer's probabilities and/or score terms, each [batch, heads, length, length]. */
 export function attentionMaps(backend: Backend, args: AttentionMapArgs): LayerAttentionMaps {
@@ -142,7 +141,7 @@ export function attentionMaps(backend: Backend, args: AttentionMapArgs): LayerAt
 /** The public form of every layer's maps: `attentions` and/or `attentionTerms` as Tensors (no copies). */
 export function attentionMapTensors(
   maps: readonly LayerAttentionMaps[],
-  request: { probabilities: boolean; terms: boolean },
+  request: AttentionMaps,
   shape: readonly number[],
 ): { attentions?: Tensor[]; attentionTerms?: AttentionTerms[] } {
   const t = (x: Float32Array | null) => (x === null ? null : new Tensor(x, shape));

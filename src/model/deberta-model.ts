@@ -5,7 +5,7 @@ import { boolOption, checkOptions, choiceOption, mergeKeys, type OptionKeys } fr
 import type { Backend } from '../tensor/backend.js';
 import { defaultBackend, withBackend } from '../tensor/default-backend.js';
 import { Tensor } from '../tensor/tensor.js';
-import { attentionMapTensors, checkAttentionMapSize, type AttentionMapRequest, type AttentionTerms, type LayerAttentionMaps } from './attention-maps.js';
+import { attentionMapTensors, checkAttentionMapSize, type AttentionMapRequest, type AttentionMaps, type AttentionTerms, type LayerAttentionMaps } from './attention-maps.js';
 import type { AttentionInput } from './attention.js';
 import { COMPUTE_OPTION_KEYS, type ComputeOptions } from './backend-options.js';
 import { buildModel, loadModel, type WeightsInput } from './build.js';
@@ -81,11 +81,6 @@ export function attentionMapRequest(options: ForwardOptions): AttentionMaps | un
   return probabilities || terms ? { probabilities, terms } : undefined;
 }
 
-/** The attention maps a forward asks for (see {@link ForwardOptions}). */
-export interface AttentionMaps {
-  probabilities: boolean;
-  terms: boolean;
-}
 
 /** What {@link DebertaModel.forward} returns. */
 export interface ModelOutput {

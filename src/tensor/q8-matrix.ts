@@ -9,8 +9,6 @@ import type { Int8Rows } from './quant.js';
 
 /** A {@link PackedQ8Matrix} of one of this library's backends. */
 export interface Q8Matrix extends PackedQ8Matrix {
-  /** Names the layout (`'rows'` for the canonical one), so a backend recognises its own packs. */
-  readonly layout: string;
   /** W [N, K] as contiguous int8 rows and [N] scales (a copy or a view: read it, do not keep it). */
   canonical(): Int8Rows;
 }
@@ -18,7 +16,7 @@ export interface Q8Matrix extends PackedQ8Matrix {
 /** The {@link Q8Matrix} behind `p`, which must come from one of this library's backends. */
 export function q8MatrixOf(p: PackedQ8Matrix): Q8Matrix {
   const m = p as Partial<Q8Matrix>;
-  if (typeof m.layout !== 'string' || typeof m.canonical !== 'function') {
+  if (typeof m.canonical !== 'function') {
     throw new InputError('this PackedQ8Matrix was not made by a backend of this library; pack it with the backend that multiplies it');
   }
   return p as Q8Matrix;

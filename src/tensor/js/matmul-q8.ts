@@ -12,7 +12,6 @@ import { activationLimit, quantizeActivationRow, type Int8Rows } from '../quant.
 
 /** The canonical layout: W's int8 rows [N, K] and scales [N], contiguous. */
 class RowsQ8Matrix implements Q8Matrix {
-  readonly layout = 'rows';
   constructor(readonly rows: number, readonly cols: number, readonly data: Int8Array, readonly scales: Float32Array) {}
   canonical(): Int8Rows {
     return { data: this.data, scales: this.scales };
@@ -50,16 +49,16 @@ export function dotQ8({ m, a, aOffset = 0, aStride, b, out, outOffset = 0, outSt
   const w = rowsOf(b);
   const k = w.rows, n = w.cols;
   const as = aStride ?? k, os = outStride ?? n;
-  const q = w.data;
   for (let i = 0; i < m; i++) {
-    const ai = aOffset + i * as;
-    for (let c = 0; c < n; c++) {
-      const wc = c * k;
-      let s = 0;
-      for (let j = 0; j < k; j++) s += a[ai + j] * q[wc + j];
-      out[outOffset + i * os + c] = s;
-    }
+    for (let c = 0; c < n; c++) out[outOffset + i * os + c] = dotRow(a, aOffset + i * as, w.data, c * k, k);
   }
+}
+
+/** Σ_j x[xo + j] · q[qo + j] over k terms: exact, the sum stays below 2^31. */
+function dotRow(x: Int16Array, xo: number, q: Int8Array, qo: number, k: number): number {
+  let s = 0;
+  for (let j = 0; j < k; j++) s += x[xo + j] * q[qo + j];
+  return s;
 }
 
 let scratch = new Int16Array(0);
@@ -77,10 +76,7 @@ export function gemmQ8({ m, a, aOffset = 0, aStride, b, out, outOffset = 0, outS
     const sx = quantizeActivationRow(a, aOffset + i * as, k, limit, xq, 0);
     const o = outOffset + i * os;
     for (let c = 0; c < n; c++) {
-      const wc = c * k;
-      let s = 0;
-      for (let j = 0; j < k; j++) s += xq[j] * q[wc + j];
-      let y = Math.fround(Math.fround(s) * Math.fround(sx * ws[c]));
+      let y = Math.fround(Math.fround(dotRow(xq, 0, q, c * k, k)) * Math.fround(sx * ws[c]));
       if (bias !== null) y = Math.fround(y + bias[c]);
       out[o + c] = accumulate ? out[o + c] + y : y;
     }

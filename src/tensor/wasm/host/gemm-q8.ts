@@ -11,7 +11,7 @@ import { activationLimit } from '../../quant.js';
 import { CHUNK_FLOATS, Q8_PANEL } from '../layout.js';
 import { activateRows } from './gemm.js';
 import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
-import { copyRows, copyRowsOut } from './packed.js';
+import { copyPadded, copyRows, copyRowsOut } from './packed.js';
 import { locateQ8, packQ8Resident, type WasmQ8Matrix } from './packed-q8.js';
 import type { WasmRuntime } from './runtime.js';
 
@@ -98,23 +98,17 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   const biasAt = bias === null ? -1 : layout.take(chunk * 4);
   const base = rt.heap.scratch(layout.size);
   const wPtr = w.pointerIn(rt)!;
-  const heap = rt.heap.f32();
-  for (let i = 0; i < m; i++) {
-    const to = ((base + xAt) >> 2) + i * kp;
-    heap.set(a.subarray(aOffset + i * lda, aOffset + i * lda + K), to);
-    heap.fill(0, to + K, to + kp); // zeros change neither the row's max nor any dot product
-  }
+  copyRows(rt, a, aOffset, lda, base + xAt, kp, m, K);
+  // zeros past K change neither a row's max nor any dot product
+  const x = rt.heap.f32(), x0 = (base + xAt) >> 2;
+  if (kp > K) for (let i = 0; i < m; i++) x.fill(0, x0 + i * kp + K, x0 + (i + 1) * kp);
   rt.quantizeQ8(base + xAt, m, kp, activationLimit(K), base + qAt, base + sxAt);
   const aPtr = activations(rt, w, m, base + qAt, base + xAt);
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
     if (accumulate) copyRows(rt, out, outOffset + col0, ldo, base + oAt, chunk, m, cols);
-    if (bias !== null) {
-      const at = (base + biasAt) >> 2;
-      heap.set(bias.subarray(col0, col0 + cols), at);
-      heap.fill(0, at + cols, at + colsP);
-    }
+    if (bias !== null) copyPadded(rt, bias, col0, cols, base + biasAt, colsP);
     const at = col0 * 4;
     run(rt, m * K * cols, colsP, [
       m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + at,

@@ -7,7 +7,7 @@ import { panelsOf, repack } from '../../panel-matrix.js';
 import { CHUNK_FLOATS, PANEL } from '../layout.js';
 import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
 import { wasmActivate } from './norm.js';
-import { copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
+import { copyPadded, copyRows, copyRowsOut, WasmPackedMatrix } from './packed.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** Where B is for the kernel: resident at an address, or heap-resident data to copy in for this call. */
@@ -83,11 +83,7 @@ export function wasmGemm(
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / PANEL) * PANEL;
     if (accumulate) copyRows(rt, c, cOffset + col0, ldc, base + cAt, colsP, m, cols);
-    if (bias !== null) {
-      const at = (base + biasAt) >> 2;
-      heap.set(bias.subarray(col0, col0 + cols), at);
-      heap.fill(0, at + cols, at + colsP);
-    }
+    if (bias !== null) copyPadded(rt, bias, col0, cols, base + biasAt, colsP);
     let bPtr: number;
     if (src.data === null) {
       bPtr = src.ptr + col0 * K * 4; // col0 is a whole number of panels

@@ -35,8 +35,6 @@ function transpose(rows: Uint8Array, panels: Uint8Array, kp: number, np: number,
 
 /** An int8 weight W [N, K] packed for one runtime's q8 kernel. */
 export class WasmQ8Matrix implements Q8Matrix {
-  /** Which kernel's layout: 8 channels × 2 k per vector (plain SIMD) or 4 × 4 (relaxed). */
-  readonly layout: string;
   /** K padded with zero weights to a multiple of {@link Q8_K_ALIGN}. */
   readonly kp: number;
   /** N padded with zero channels to whole panels. */
@@ -44,7 +42,6 @@ export class WasmQ8Matrix implements Q8Matrix {
   private ptr: number;
 
   constructor(readonly rows: number, readonly cols: number, readonly relaxed: boolean, private readonly rt: WasmRuntime) {
-    this.layout = relaxed ? 'wasm-q8-4x4' : 'wasm-q8-8x2';
     this.kp = Math.max(Q8_K_ALIGN, Math.ceil(rows / Q8_K_ALIGN) * Q8_K_ALIGN);
     this.np = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
     this.ptr = rt.heap.alloc(this.np * (this.kp + 8)); // may throw WasmHeapExhaustedError

@@ -131,6 +131,14 @@ export function copyRows(
   }
 }
 
+/** Copies src[from, from + count) to wasm address dst and zeroes what follows up to `padded` floats (a bias chunk padded to whole panels). */
+export function copyPadded(rt: WasmRuntime, src: Float32Array, from: number, count: number, dst: number, padded: number): void {
+  const heap = rt.heap.f32();
+  const d = dst >> 2;
+  heap.set(src.subarray(from, from + count), d);
+  heap.fill(0, d + count, d + padded);
+}
+
 /** Copies `rows` rows of `cols` floats from wasm address src (stride srcStride floats) to dst (stride dstStride). */
 export function copyRowsOut(
   rt: WasmRuntime, src: number, srcStride: number, dst: Float32Array, dstOffset: number, dstStride: number, rows: number, cols: number,
