@@ -69,33 +69,25 @@ export class DebertaForMaskedLM extends DebertaTaskModel {
       const { batch, length } = run.inputs;
       const V = this.config.vocabSize;
       const H = this.config.hiddenSize;
-      if (run.packed !== undefined) {
-        // Packed (padding 'skip'): the decoder and the head run on the rows that positions read.
-        const at = positions?.map(([b, t], i) => checkPosition(b, t, i, batch, length));
-        const { q, rows, rowOf } =
-          decoder === 'emd'
+      const at = positions?.map(([b, t], i) => checkPosition(b, t, i, batch, length)); // indices in the padded batch
+      // The states the head reads, and (packed, padding 'skip') the row each padded-batch position reads.
+      const top = run.states[run.states.length - 1];
+      const { q, rows, rowOf } =
+        run.packed !== undefined
+          ? decoder === 'emd'
             ? enhancedMaskDecoderPacked(this.deberta, run, run.packed, at)
-            : { q: run.states[run.states.length - 1], rows: run.packed.rows, rowOf: run.packed.rowOf };
-        if (at !== undefined) {
-          const picked = new Float32Array(at.length * H);
-          at.forEach((i, k) => picked.set(q.subarray(rowOf[i] * H, (rowOf[i] + 1) * H), k * H));
-          return { logits: new Tensor(this.lmHead.forward(picked, at.length), [at.length, V]), ...this.backboneOutputs(run, options) };
-        }
-        const logits = unpackRows(this.lmHead.forward(q, rows), V, rowOf);
-        return { logits: new Tensor(logits, [batch, length, V]), ...this.backboneOutputs(run, options) };
-      }
-      const h = decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : run.states[run.states.length - 1];
-      if (positions !== undefined) {
-        const rows = new Float32Array(positions.length * H);
-        positions.forEach(([b, t], i) => {
-          const at = checkPosition(b, t, i, batch, length);
-          rows.set(h.subarray(at * H, (at + 1) * H), i * H);
+            : { q: top, rows: run.packed.rows, rowOf: run.packed.rowOf }
+          : { q: decoder === 'emd' ? enhancedMaskDecoder(this.deberta, run) : top, rows: batch * length, rowOf: null };
+      if (at !== undefined) {
+        const picked = new Float32Array(at.length * H);
+        at.forEach((i, k) => {
+          const r = rowOf === null ? i : rowOf[i];
+          picked.set(q.subarray(r * H, (r + 1) * H), k * H);
         });
-        const logits = this.lmHead.forward(rows, positions.length);
-        return { logits: new Tensor(logits, [positions.length, V]), ...this.backboneOutputs(run, options) };
+        return { logits: new Tensor(this.lmHead.forward(picked, at.length), [at.length, V]), ...this.backboneOutputs(run, options) };
       }
-      const logits = this.lmHead.forward(h, batch * length);
-      return { logits: new Tensor(logits, [batch, length, V]), ...this.backboneOutputs(run, options) };
+      const logits = this.lmHead.forward(q, rows);
+      return { logits: new Tensor(rowOf === null ? logits : unpackRows(logits, V, rowOf), [batch, length, V]), ...this.backboneOutputs(run, options) };
     });
   }
 }
