@@ -5,7 +5,7 @@ import { DebertaModel } from '../../src/model/deberta-model.js';
 import { createWasmBackend, threadsSupported, type WasmBackend } from '../../src/tensor/wasm/backend.js';
 import { createRuntime } from '../../src/tensor/wasm/host/runtime.js';
 import { PANEL } from '../../src/tensor/wasm/layout.js';
-import type { ThreadPool } from '../../src/tensor/wasm/threads/pool.js';
+import { ITEMS_PER_THREAD, type ThreadPool } from '../../src/tensor/wasm/threads/pool.js';
 import { maxAbsDiff, modelDir, readJsonFile, type FixtureExpected, type FixtureInputs } from '../helpers/fixtures.js';
 import { randomArray, rng } from '../helpers/random.js';
 
@@ -48,6 +48,23 @@ describe.runIf(threadsSupported())('wasm backend on 3 threads', () => {
       one.gemm({ m: M, a, b: one.packB({ source: w, rows: Kd, cols: N, transposed: true }), out: c1, bias });
       K.gemm({ m: M, a, b: K.packB({ source: w, rows: Kd, cols: N, transposed: true }), out: c3, bias });
       expect(diff(c3, c1)).toBe(0);
+    }
+  });
+
+  it('a parallel matmul is cut into whole panels, about ITEMS_PER_THREAD items per thread', () => {
+    const rt = createRuntime(false, undefined, undefined, 3);
+    try {
+      const target = 3 * ITEMS_PER_THREAD;
+      for (const cols of [3072, 768, 5000, 100, 8, 1]) {
+        const per = rt.pool!.columnsPerItem(cols, PANEL);
+        expect(per % PANEL).toBe(0);
+        const items = Math.ceil(cols / per);
+        expect(items).toBeLessThanOrEqual(target);
+        // as many as there are panels when they are fewer; otherwise close to the target
+        expect(items).toBeGreaterThanOrEqual(Math.min(Math.ceil(cols / PANEL), Math.floor((5 * target) / 6)));
+      }
+    } finally {
+      rt.pool!.dispose();
     }
   });
 

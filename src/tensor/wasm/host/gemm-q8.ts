@@ -40,7 +40,7 @@ function columnChunk(np: number, perColumn: number): number {
  */
 function run(rt: WasmRuntime, work: number, np: number, args: number[]): void {
   if (rt.pool !== null && work >= PARALLEL_MIN) {
-    const per = Math.max(Q8_PANEL, Math.ceil(np / (rt.pool.size * 4) / Q8_PANEL) * Q8_PANEL);
+    const per = rt.pool.columnsPerItem(np, Q8_PANEL);
     rt.pool.run('gemmQ8Task', Math.ceil(np / per), [...args, per]);
   } else {
     rt.gemmQ8Task(0, 0, ...args, np);

@@ -8,6 +8,14 @@ import * as P from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 import { workerSource } from './worker-source.js';
 
+/**
+ * Work items per thread a parallel kernel call is cut into. Threads claim items as they come, so a worker
+ * that wakes late, or a core the machine slows for a moment, leaves the others at most one small item to
+ * wait for at the end. Measured on v3-base q8, 2 threads, interleaved in one process: 4 → 16 items per
+ * thread took batch 8 × 128 tokens from 2255 to 2010 ms and batch 1 from 212 to 198 ms (best of 12).
+ */
+export const ITEMS_PER_THREAD = 16;
+
 /** A worker that took a task but has not finished it after this long is taken for dead. */
 const STALL_MS = 10_000;
 
@@ -46,6 +54,14 @@ export class ThreadPool {
   /** Threads including the caller's (per-thread scratch is sized by it, so it stays fixed after dispose). */
   get size(): number {
     return this.workers.length + 1;
+  }
+
+  /**
+   * Columns per work item when `cols` columns are split across the threads: whole panels of `panel`
+   * columns, about {@link ITEMS_PER_THREAD} items per thread.
+   */
+  columnsPerItem(cols: number, panel: number): number {
+    return Math.max(panel, Math.ceil(cols / (this.size * ITEMS_PER_THREAD) / panel) * panel);
   }
 
   /** Workers that have started and not died. */
