@@ -277,10 +277,11 @@ describe('q8 packs across backends', () => {
 });
 
 describe.runIf(threadsSupported())('q8 on 3 threads', () => {
-  it('splits the columns across the workers with bit-identical results, ragged chunks included', async () => {
+  it('splits the columns and the rows\' quantization across the workers with bit-identical results, ragged chunks and row tiles included', async () => {
     const threaded = createWasmBackend({ numThreads: 3 }) as WasmBackend & Q8Backend;
     await threaded.ready();
-    for (const [m, k, n] of [[64, 300, 1000], [7, 1000, 4096], [33, 3072, 77]]) {
+    // the last three quantize on the workers too (m · K ≥ 2^15), in items of whole row tiles, the last one ragged
+    for (const [m, k, n] of [[64, 300, 1000], [7, 1000, 4096], [33, 3072, 77], [45, 1000, 40], [131, 300, 50]]) {
       const r = rng(m + k + n);
       const w = randomWeights(n, k, r, 0, 0);
       const a = randomArray(m * k, r);

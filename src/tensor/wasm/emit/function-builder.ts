@@ -171,6 +171,8 @@ export class FunctionBuilder {
   /** Loads one f32 and splats it into all four lanes. */
   loadSplat(offset = 0): this { return this.simdMem(0x09, 2, offset); }
   v128Store(offset = 0): this { return this.simdMem(0x0b, 4, offset); }
+  /** v128.store32_lane: stores 32-bit lane `lane` of the vector on the stack at the address below it. */
+  v128Store32Lane(lane: number, offset = 0): this { this.simdMem(0x5a, 2, offset).code.byte(lane); return this; }
   /** A v128 constant of four equal f32 lanes. */
   f32x4Const(v: number): this {
     this.simd(0x0c);

@@ -8,7 +8,7 @@ import type { DotQ8Args, GemmQ8Args, PackedQ8Matrix, PackQ8Args } from '../../ba
 import { dotQ8 as jsDotQ8, gemmQ8 as jsGemmQ8, packQ8 as jsPackQ8 } from '../../js/matmul-q8.js';
 import { q8MatrixOf } from '../../q8-matrix.js';
 import { activationLimit } from '../../quant.js';
-import { CHUNK_FLOATS, Q8_PANEL } from '../layout.js';
+import { CHUNK_FLOATS, Q8_PANEL, Q8_TILE_ROWS } from '../layout.js';
 import { activateRows } from './gemm.js';
 import { ScratchLayout, WasmHeapExhaustedError } from './heap.js';
 import { copyPadded, copyRows, copyRowsOut } from './packed.js';
@@ -62,6 +62,28 @@ function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: numbe
   return int16At;
 }
 
+/** Elements below which quantizing the rows stays on one thread. */
+const PARALLEL_QUANTIZE_MIN = 1 << 15;
+
+/**
+ * Quantizes the float rows at `xAt` [m, kp] (scales to `sxAt`) into the kernel's activation operand, which
+ * it returns: the plain kernel's row tiles are written at `qAt` directly; the relaxed kernel's int16 rows go
+ * to `qAt`, are split into `xAt` (the floats are no longer needed) and packed back into `qAt`. Row tiles are
+ * shared out across the threads when there are enough.
+ */
+function quantizeRows(rt: WasmRuntime, w: WasmQ8Matrix, m: number, K: number, xAt: number, qAt: number, sxAt: number): number {
+  const args: [number, number, number, number, number, number] = [xAt, m, w.kp, activationLimit(K), qAt, sxAt];
+  const tiles = Math.ceil(m / Q8_TILE_ROWS);
+  if (rt.pool !== null && m * w.kp >= PARALLEL_QUANTIZE_MIN) {
+    const per = Math.ceil(tiles / (rt.pool.size * 2)); // the work is light: a couple of items per thread
+    rt.pool.run('quantizeQ8Task', Math.ceil(tiles / per), [...args, per]);
+  } else {
+    rt.quantizeQ8Task(0, 0, ...args, tiles);
+  }
+  if (!w.relaxed) return qAt;
+  return activations(rt, w, m, qAt, xAt);
+}
+
 /** Rows per kernel sweep of {@link wasmGemmQ8}: 128 rows of K = 3072 are 768 KB of int16, about L2. */
 const Q8_ROW_BLOCK = 128;
 
@@ -102,8 +124,7 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   // zeros past K change neither a row's max nor any dot product
   const x = rt.heap.f32(), x0 = (base + xAt) >> 2;
   if (kp > K) for (let i = 0; i < m; i++) x.fill(0, x0 + i * kp + K, x0 + (i + 1) * kp);
-  rt.quantizeQ8(base + xAt, m, kp, activationLimit(K), base + qAt, base + sxAt);
-  const aPtr = activations(rt, w, m, base + qAt, base + xAt);
+  const aPtr = quantizeRows(rt, w, m, K, base + xAt, base + qAt, base + sxAt);
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;

@@ -44,7 +44,8 @@ export interface WasmRuntime {
   attentionTask(item: number, thread: number, args: number): void;
   /** The int8 product of a column chunk, and its dequantization; see kernels/gemm-q8.ts. */
   gemmQ8Task(item: number, thread: number, ...args: number[]): void;
-  quantizeQ8(x: number, m: number, kp: number, limit: number, q: number, sx: number): void;
+  /** Activation rows quantized (into the plain kernel's row tiles, or the relaxed kernel's rows); see kernels/gemm-q8.ts. */
+  quantizeQ8Task(item: number, thread: number, x: number, m: number, kp: number, limit: number, q: number, sx: number, tilesPerItem: number): void;
   /** Rows of the int8 matmul's A into its row tiles; see kernels/gemm-q8.ts. */
   packQ8Rows(q: number, m: number, kp: number, dst: number): void;
   /** Relaxed-SIMD runtimes only. */
@@ -86,7 +87,7 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
   // call the norm module's GELU).
   for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, { env: { ...imports.env, ...exports } }).exports);
   const task = (name: string) => exports[name] as (...a: number[]) => void;
-  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask'), gemmQ8Task: task('gemmQ8Task') }, threads - 1) : null;
+  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask'), gemmQ8Task: task('gemmQ8Task'), quantizeQ8Task: task('quantizeQ8Task') }, threads - 1) : null;
   if (timer !== undefined) {
     for (const [name, fn] of Object.entries(exports)) {
       if (typeof fn !== 'function') continue;

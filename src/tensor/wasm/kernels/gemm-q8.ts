@@ -29,7 +29,8 @@ const INTERLEAVE_HIGH = [8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 3
 
 /**
  * A tile kernel (a, b, kc, c, ldc, load, corr): the int32 C[rows, 8] = (load ? C : start) + A[rows, kc] ·
- * panel slice [kc, 8]. A is the tile's rows interleaved ({@link pack}): per step, each row's unit (2 k as
+ * panel slice [kc, 8]. A is the tile's rows interleaved (as {@link quantize} writes them for the plain kernel,
+ * and {@link pack} lays out rows quantized elsewhere): per step, each row's unit (2 k as
  * int16, or the relaxed kernel's 4 k of hi/lo bytes) in turn, so one pointer walks all rows and every load
  * has a constant offset. start is 0, or for the relaxed kernel -corr[8] = -8192 · Σ_k w. kc is a multiple of 4.
  */
@@ -174,17 +175,21 @@ function dequantize(geluKernel: number): FunctionBuilder {
 }
 
 /**
- * quantizeQ8(x, m, kp, limit, q, sx): rows of x [m, kp] (float32, zero-padded) to int16 q [m, kp] in
- * [-limit, limit], sx[i] = max|x_i| / limit, as quantizeActivationRow: q = clamp(nearest(f32(x · f32(limit /
- * max)))); an all-zero row gives zeros and scale 0. NaN never wins the max (pmax keeps the accumulator) and
- * becomes 0, as in the reference.
+ * quantizeQ8Task(item, thread, x, m, kp, limit, q, sx, tilesPerItem): rows of x [m, kp] (float32, zero-padded)
+ * to int16 in [-limit, limit], sx[i] = max|x_i| / limit, as quantizeActivationRow: q = clamp(nearest(f32(x ·
+ * f32(limit / max)))); an all-zero row gives zeros and scale 0. NaN never wins the max (pmax keeps the
+ * accumulator) and becomes 0, as in the reference. One item is the rows of `tilesPerItem` row tiles, so
+ * threads can share a call.
+ * Tiled (the plain kernel): the rows go straight into the tiles the kernel reads, as packQ8Rows would lay
+ * them out; otherwise (the relaxed kernel, which splits them first) into rows q [m, kp].
  */
-function quantize(): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32]);
-  const [x, m, kp, limit, q, sx] = [0, 1, 2, 3, 4, 5];
+function quantize(tiled: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(Array<typeof I32>(9).fill(I32));
+  const [item, x, m, kp, limit, q, sx, tilesPerItem] = [0, 2, 3, 4, 5, 6, 7, 8]; // 1: thread
   const i = f.local(I32), j = f.local(I32), bytes = f.local(I32), xr = f.local(I32), qr = f.local(I32);
+  const first = f.local(I32), end = f.local(I32), step = f.local(I32);
   const amax = f.local(F32), lim = f.local(F32);
-  const mv = f.local(V128), inv = f.local(V128), hi = f.local(V128), lo = f.local(V128);
+  const mv = f.local(V128), inv = f.local(V128), hi = f.local(V128), lo = f.local(V128), v = f.local(V128);
   f.get(limit).f32FromI32().set(lim);
   f.get(limit).i32x4Splat().set(hi);
   f.i32(0).get(limit).sub().i32x4Splat().set(lo);
@@ -194,19 +199,36 @@ function quantize(): FunctionBuilder {
     f.get(xr).get(j).i32(4).mul().add().v128Load(offset).get(inv).f32x4Mul().f32x4Nearest().i32x4FromF32x4();
     f.get(hi).i32x4MinS().get(lo).i32x4MaxS();
   };
-  f.forLt(i, () => f.i32(0), m, 1, () => {
+  f.get(item).get(tilesPerItem).mul().i32(Q8_TILE_ROWS).mul().set(first);
+  f.get(first).get(tilesPerItem).i32(Q8_TILE_ROWS).mul().add().tee(end).get(m).get(end).get(m).ltS().select().set(end); // min(m, ·)
+  f.forLt(i, () => f.get(first), end, 1, () => {
     f.get(x).get(i).get(bytes).mul().add().set(xr);
-    f.get(q).get(i).get(kp).mul().i32(2).mul().add().set(qr);
+    if (tiled) {
+      // row i of tile t = i / 4 (R = min(4, m - 4t) rows): its 2-k units lie 4R bytes apart from
+      // q + 8 · kp · t + 4 · (i mod 4)
+      f.get(q).get(i).i32(-4).and().get(kp).mul().i32(2).mul().add().get(i).i32(3).and().i32(4).mul().add().set(qr);
+      f.get(m).get(i).i32(-4).and().sub().set(step);
+      f.i32(Q8_TILE_ROWS).get(step).get(step).i32(Q8_TILE_ROWS).gtS().select().i32(4).mul().set(step);
+    } else {
+      f.get(q).get(i).get(kp).mul().i32(2).mul().add().set(qr);
+    }
     f.f32x4Const(0).set(mv);
     f.forLt(j, () => f.i32(0), bytes, 16, () => f.get(mv).get(xr).get(j).add().v128Load().f32x4Abs().f32x4Pmax().set(mv));
     lane(0); lane(1); f.f32Max(); lane(2); lane(3); f.f32Max().f32Max().set(amax);
     f.get(sx).get(i).i32(4).mul().add().get(amax).get(lim).f32Div().f32Store();
     f.get(lim).get(amax).f32Div().f32(0).get(amax).f32(0).f32Gt().select().f32x4Splat().set(inv);
     f.forLt(j, () => f.i32(0), kp, 8, () => {
-      f.get(qr).get(j).i32(2).mul().add();
       quant(0);
       quant(16);
-      f.i16x8NarrowI32x4S().v128Store();
+      f.i16x8NarrowI32x4S().set(v);
+      if (tiled) {
+        for (let l = 0; l < 4; l++) {
+          f.get(qr).get(v).v128Store32Lane(l);
+          f.get(qr).get(step).add().set(qr);
+        }
+      } else {
+        f.get(qr).get(j).i32(2).mul().add().get(v).v128Store();
+      }
     });
   });
   return f;
@@ -258,7 +280,10 @@ function task(dot: number, deq: number): FunctionBuilder {
   return f;
 }
 
-/** The module bytes: exports `gemmQ8Task`, `quantizeQ8`, `packQ8Rows` and, relaxed, `splitQ8`; imports the norm module's `gelu`. */
+/**
+ * The module bytes: exports `gemmQ8Task`, `quantizeQ8Task`, `packQ8Rows` (for rows quantized elsewhere:
+ * dotQ8's, and the relaxed kernel's split ones) and, relaxed, `splitQ8`; imports the norm module's `gelu`.
+ */
 export function gemmQ8Module(relaxed: boolean, memory?: MemoryImport): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(memory);
   const geluKernel = mod.importFunction('gelu', [I32, I32]); // the norm module's (instantiated first)
@@ -267,7 +292,7 @@ export function gemmQ8Module(relaxed: boolean, memory?: MemoryImport): Uint8Arra
   const dot = mod.add(null, driver(tiles));
   const deq = mod.add(null, dequantize(geluKernel));
   mod.add('gemmQ8Task', task(dot, deq));
-  mod.add('quantizeQ8', quantize());
+  mod.add('quantizeQ8Task', quantize(!relaxed));
   mod.add('packQ8Rows', pack(relaxed ? 8 : 4));
   if (relaxed) mod.add('splitQ8', split());
   return mod.bytes();

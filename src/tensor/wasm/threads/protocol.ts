@@ -38,5 +38,5 @@ export function controlBytes(workers: number): number {
 }
 
 /** Task functions a worker may run, by index (every module export named here must exist). */
-export const TASKS = ['gemmTask', 'attentionTask', 'gemmQ8Task'] as const;
+export const TASKS = ['gemmTask', 'attentionTask', 'gemmQ8Task', 'quantizeQ8Task'] as const;
 export type TaskName = (typeof TASKS)[number];
