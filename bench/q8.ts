@@ -14,7 +14,7 @@ import { relaxedSimdFlags, runChild } from './child-process.js';
 import { installPeers } from './peer-packages.js';
 import type { EngineResult, EngineSpec, EngineTask } from './q8-child.js';
 import { ratioCell } from './ratio.js';
-import { median } from './timing.js';
+import { median, poolRuns } from './timing.js';
 import { prepareCheckpoint, prepareFp32Graph, prepareInt8Graph, type Int8Variant } from './v3-base-files.js';
 
 /** Per-token cosine similarity of two [tokens, hidden] outputs: mean and minimum over tokens. */
@@ -74,7 +74,7 @@ export async function benchQ8(argv: string[] = []): Promise<void> {
             const r = runChild<EngineResult>('./q8-child.ts', task, { nodeFlags });
             const key = `${threads}|${name}`;
             const before = results.get(key);
-            if (before !== undefined) for (const [shape, ts] of Object.entries(r.runs)) before.runs[shape] = [...(before.runs[shape] ?? []), ...ts];
+            if (before !== undefined) poolRuns(before.runs, r.runs);
             else results.set(key, r);
             if (!outputs.has(name)) {
               outputs.set(name, new Float32Array(new Uint8Array(readFileSync(outputFile)).buffer));

@@ -27,3 +27,8 @@ export function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
+
+/** Appends another round's timed runs to those collected so far, key by key (rounds pool into one median). */
+export function poolRuns<K extends string>(into: Partial<Record<K, number[]>>, more: Partial<Record<K, number[]>>): void {
+  for (const key of Object.keys(more) as K[]) into[key] = [...(into[key] ?? []), ...(more[key] ?? [])];
+}
