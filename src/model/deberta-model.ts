@@ -143,11 +143,12 @@ export class DebertaModel {
    * @param ownsBackend the backend was made for this model: {@link dispose} disposes it too
    */
   /** Reusable activation buffers of every forward (model/arena.ts): a forward allocates only what it returns. */
-  readonly arena = new Arena();
+  readonly arena: Arena;
 
   constructor(config: DebertaConfig, weights: Weights, backend: Backend = defaultBackend(), ownsBackend = false) {
     this.config = config;
     this.backend = backend;
+    this.arena = new Arena(backend);
     this.ownsBackend = ownsBackend;
     const backbone = backboneWeights(weights);
     this.embeddings = new DebertaEmbeddings(backend, config, backbone.scope('embeddings'), this.arena);

@@ -404,6 +404,15 @@ export interface Backend {
   lstm(args: LstmArgs): void;
   /** Disentangled self-attention of every sequence and head; returns the context [batch, length, heads · headSize]. */
   attention(args: AttentionArgs): Float32Array;
+  /**
+   * A buffer of `length` floats in memory the kernels read and write in place (the wasm backend's shared
+   * memory), for activations a model reuses across calls: ops given such buffers skip copying them in and
+   * out. Optional; undefined when the backend has no such memory (or it is full): callers then use an
+   * ordinary array. The buffer stays valid until {@link release}.
+   */
+  allocate?(length: number): Float32Array | undefined;
+  /** Returns a buffer from {@link allocate}; it must not be used afterwards. */
+  release?(buffer: Float32Array): void;
   /** Stops worker threads and frees memory, for backends that hold them (see `WasmBackend.dispose`). */
   dispose?(): void;
 }

@@ -3,6 +3,9 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DebertaForSequenceClassification, DebertaModel } from '../../src/index.js';
+import { Arena } from '../../src/model/arena.js';
+import { jsBackend } from '../../src/tensor/js/backend.js';
+import { createWasmBackend, threadsSupported } from '../../src/tensor/wasm/backend.js';
 import { FixtureInputs, modelDir, readJsonFile } from '../helpers/fixtures.js';
 
 const root = modelDir('v3_base_like');
@@ -38,5 +41,50 @@ describe('activation buffers reused across forwards', () => {
     await m.forward(one);
     expect(Array.from(a.logits.data)).toEqual(Array.from(kept));
     expect(Array.from((await m.forward(batch)).logits.data)).toEqual(Array.from(kept));
+  });
+});
+
+describe('buffers from the backend (Backend.allocate)', () => {
+  it('are taken when it offers them, released when a slot grows and on clear; an ordinary array when it declines', () => {
+    const given: Float32Array[] = [], released: Float32Array[] = [];
+    let offer = true;
+    const backend = {
+      ...jsBackend,
+      allocate: (length: number) => (offer ? (given[given.length] = new Float32Array(length)) : undefined),
+      release: (b: Float32Array) => void released.push(b),
+    };
+    const arena = new Arena(backend);
+    const a = arena.take('x', 10);
+    expect(a).toBe(given[0]);
+    expect(arena.take('x', 6).buffer).toBe(given[0].buffer); // a prefix of the same buffer
+    const grown = arena.take('x', 20);
+    expect(grown).toBe(given[1]);
+    expect(released).toEqual([given[0]]);
+    offer = false;
+    const plain = arena.take('y', 5);
+    expect(given).toHaveLength(2);
+    expect(plain).toBeInstanceOf(Float32Array);
+    arena.clear();
+    expect(released).toEqual([given[0], given[1], plain]); // release ignores what it did not allocate
+    expect(arena.byteLength).toBe(0);
+  });
+
+  it.runIf(threadsSupported())('a model on worker threads keeps its activations in the wasm memory and frees them on dispose', async () => {
+    const backend = createWasmBackend({ numThreads: 2 });
+    const model = await DebertaModel.fromPretrained(root, { backend, dtype: 'q8' });
+    const oneThread = createWasmBackend({ numThreads: 1 }); // its memory is not shared: operands are copied
+    const reference = await DebertaModel.fromPretrained(root, { backend: oneThread, dtype: 'q8' });
+    const held = backend.memoryStats().allocatedBytes;
+    const out = await model.forward(batch);
+    expect(backend.memoryStats().allocatedBytes - held).toBeGreaterThanOrEqual(model.arena.byteLength); // the arena's buffers
+    expect(model.arena.byteLength).toBeGreaterThan(0);
+    // the same bits as one thread with its arena on the JS heap
+    expect(Array.from(out.lastHiddenState.data)).toEqual(Array.from((await reference.forward(batch)).lastHiddenState.data));
+    const [arenaBytes, inUse] = [model.arena.byteLength, backend.memoryStats().allocatedBytes];
+    model.dispose(); // frees its packed weights and its activations
+    expect(inUse - backend.memoryStats().allocatedBytes).toBeGreaterThanOrEqual(arenaBytes);
+    backend.dispose();
+    reference.dispose();
+    oneThread.dispose();
   });
 });

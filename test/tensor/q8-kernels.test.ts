@@ -299,4 +299,39 @@ describe.runIf(threadsSupported())('q8 on 3 threads', () => {
     expect(threaded.numThreads).toBe(3);
     threaded.dispose();
   });
+
+  it.each([false, ...(relaxedSimdSupported() ? [true] : [])])('reads and writes operands in its own memory (allocate) in place, bit-identical, the input untouched (relaxed integer dot %s)', async (relaxedIntegerDot) => {
+    const threaded = createWasmBackend({ numThreads: 3, relaxedIntegerDot }) as WasmBackend & Q8Backend;
+    await threaded.ready();
+    // in place both ways (K a multiple of 16, N of 8); A copied (K = 100); C through scratch (N = 37)
+    for (const [m, k, n] of [[45, 768, 64], [131, 64, 24], [9, 100, 16], [6, 32, 37]]) {
+      const r = rng(7 * m + k + n);
+      const w = randomWeights(n, k, r, 0, 0);
+      const lda = k + 16, ldo = n + 8, aOffset = 16, outOffset = 8;
+      const a = threaded.allocate!(aOffset + m * lda)!;
+      a.set(randomArray(a.length, r));
+      const aBefore = a.slice();
+      const bias = randomArray(n, r);
+      for (const activation of [undefined, 'gelu'] as const) {
+        const out = threaded.allocate!(outOffset + m * ldo)!;
+        out.set(randomArray(out.length, r));
+        const before = out.slice(), want = out.slice();
+        const args = { m, a, aOffset, aStride: lda, outOffset, outStride: ldo, bias, accumulate: true, activation };
+        threaded.gemmQ8({ ...args, b: threaded.packQ8(w), out });
+        ref.gemmQ8({ ...args, activation: undefined, b: ref.packQ8(w), out: want });
+        // the product's bits are the reference's; GELU is the backend's own (as in the activation test above)
+        if (activation !== undefined) for (let i = 0; i < m; i++) threaded.activate({ activation, x: want, offset: outOffset + i * ldo, length: n });
+        const label = `${m}x${k}x${n} ${activation ?? 'plain'}`;
+        for (let i = 0; i < m; i++) {
+          const at = outOffset + i * ldo;
+          expectIdentical(out.subarray(at, at + n), want.subarray(at, at + n), `${label} row ${i}`);
+          expectIdentical(out.subarray(at - (i === 0 ? outOffset : ldo - n), at), before.subarray(at - (i === 0 ? outOffset : ldo - n), at), `${label} gap before row ${i}`);
+        }
+        threaded.release!(out);
+      }
+      expect(a).toEqual(aBefore);
+      threaded.release!(a);
+    }
+    threaded.dispose();
+  });
 });

@@ -88,6 +88,20 @@ describe('wasm heap', () => {
     expect(heap.f32()[(p >> 2) + 1000]).toBe(3);
   });
 
+  it('knows the views of its memory by address: a shared memory\'s across growth, a non-shared one\'s never', () => {
+    const shared = new WasmHeap(1, undefined, true);
+    const p = shared.alloc(4000);
+    const view = new Float32Array(shared.f32().buffer, p, 1000);
+    expect(shared.addressOf(view)).toBe(p);
+    expect(shared.addressOf(view.subarray(10))).toBe(p + 40);
+    shared.alloc(10 << 20); // grows: the memory hands out a new SharedArrayBuffer, the old view stays valid
+    expect(view.buffer).not.toBe(shared.f32().buffer);
+    expect(shared.addressOf(view)).toBe(p);
+    expect(shared.addressOf(new Float32Array(1000))).toBe(-1);
+    const plain = new WasmHeap(1);
+    expect(plain.addressOf(new Float32Array(plain.f32().buffer, plain.alloc(64), 16))).toBe(-1);
+  });
+
   it('the scratch block is reused across calls and only grows', () => {
     const heap = new WasmHeap(1);
     const s1 = heap.scratch(1000);

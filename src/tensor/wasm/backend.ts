@@ -28,6 +28,7 @@ import { wasmDotQ8, wasmGemmQ8, wasmPackQ8 } from './host/gemm-q8.js';
 import { WasmHeapExhaustedError } from './host/heap.js';
 import { wasmActivate, wasmLayerNorm } from './host/norm.js';
 import { packOnHeap, packResident } from './host/packed.js';
+import { allocateActivations, releaseActivations } from './host/activations.js';
 import { createRuntime, type KernelTimer } from './host/runtime.js';
 import type { ThreadPool } from './threads/pool.js';
 import { threadsSupported } from './threads/spawn.js';
@@ -68,7 +69,7 @@ export interface WasmBackendOptions {
 export interface WasmMemoryStats {
   /** Bytes of the WebAssembly.Memory (it never shrinks). */
   reservedBytes: number;
-  /** Bytes in live blocks: packed weights plus the scratch block. */
+  /** Bytes in live blocks: packed weights, the scratch block and activation buffers (`allocate`). */
   allocatedBytes: number;
 }
 
@@ -167,6 +168,8 @@ export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend
     conv1d,
     lstm,
     attention: orJs((args) => wasmAttention(rt, args), attention),
+    allocate: (length) => allocateActivations(rt, length),
+    release: (buffer) => releaseActivations(rt, buffer),
     get numThreads() {
       return pool === null || pool.disposed ? 1 : pool.size;
     },

@@ -66,13 +66,13 @@ function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: numbe
 const PARALLEL_QUANTIZE_MIN = 1 << 15;
 
 /**
- * Quantizes the float rows at `xAt` [m, kp] (scales to `sxAt`) into the kernel's activation operand, which
- * it returns: the plain kernel's row tiles are written at `qAt` directly; the relaxed kernel's int16 rows go
- * to `qAt`, are split into `xAt` (the floats are no longer needed) and packed back into `qAt`. Row tiles are
- * shared out across the threads when there are enough.
+ * Quantizes the float rows at `x` [m, kp] (ldx bytes apart; scales to `sxAt`) into the kernel's activation
+ * operand, which it returns: the plain kernel's row tiles are written at `qAt` directly; the relaxed kernel's
+ * int16 rows go to `qAt`, are split into `spareAt` (m · kp · 2 bytes of scratch) and packed back into `qAt`.
+ * Row tiles are shared out across the threads when there are enough.
  */
-function quantizeRows(rt: WasmRuntime, w: WasmQ8Matrix, m: number, K: number, xAt: number, qAt: number, sxAt: number): number {
-  const args: [number, number, number, number, number, number] = [xAt, m, w.kp, activationLimit(K), qAt, sxAt];
+function quantizeRows(rt: WasmRuntime, w: WasmQ8Matrix, m: number, K: number, x: number, ldx: number, qAt: number, sxAt: number, spareAt: number): number {
+  const args: [number, number, number, number, number, number, number] = [x, ldx, m, w.kp, activationLimit(K), qAt, sxAt];
   const tiles = Math.ceil(m / Q8_TILE_ROWS);
   if (rt.pool !== null && m * w.kp >= PARALLEL_QUANTIZE_MIN) {
     const per = Math.ceil(tiles / (rt.pool.size * 2)); // the work is light: a couple of items per thread
@@ -81,7 +81,7 @@ function quantizeRows(rt: WasmRuntime, w: WasmQ8Matrix, m: number, K: number, xA
     rt.quantizeQ8Task(0, 0, ...args, tiles);
   }
   if (!w.relaxed) return qAt;
-  return activations(rt, w, m, qAt, xAt);
+  return activations(rt, w, m, qAt, spareAt);
 }
 
 /** Rows per kernel sweep of {@link wasmGemmQ8}: 128 rows of K = 3072 are 768 KB of int16, about L2. */
@@ -110,32 +110,43 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   }
   const w = locateQ8(rt, b);
   const { kp, np } = w;
+  // Operands already in this memory (a model's activations on a threaded backend: Backend.allocate) are
+  // read and written where they are: A when its rows need no zero padding, C when no chunk writes past N
+  // (the kernel writes whole panels).
+  const aAddress = kp === K ? rt.heap.addressOf(a) : -1;
+  const outAddress = N % Q8_PANEL === 0 ? rt.heap.addressOf(out) : -1;
   const chunk = columnChunk(np, m * 8 + 4);
   const layout = new ScratchLayout();
-  const xAt = layout.take(m * kp * 4); // the float rows, then (relaxed) the hi/lo bytes
+  const xAt = layout.take(m * kp * 4); // the float rows (unless A is read in place), then (relaxed) the hi/lo bytes
   const qAt = layout.take(m * kp * 2);
   const sxAt = layout.take(m * 4);
   const cAt = layout.take(m * chunk * 4);
-  const oAt = layout.take(m * chunk * 4);
+  const oAt = outAddress < 0 ? layout.take(m * chunk * 4) : 0;
   const biasAt = bias === null ? -1 : layout.take(chunk * 4);
   const base = rt.heap.scratch(layout.size);
   const wPtr = w.pointerIn(rt)!;
-  copyRows(rt, a, aOffset, lda, base + xAt, kp, m, K);
-  // zeros past K change neither a row's max nor any dot product
-  const x = rt.heap.f32(), x0 = (base + xAt) >> 2;
-  if (kp > K) for (let i = 0; i < m; i++) x.fill(0, x0 + i * kp + K, x0 + (i + 1) * kp);
-  const aPtr = quantizeRows(rt, w, m, K, base + xAt, base + qAt, base + sxAt);
+  let x = aAddress + aOffset * 4, ldx = lda * 4;
+  if (aAddress < 0) {
+    copyRows(rt, a, aOffset, lda, base + xAt, kp, m, K);
+    // zeros past K change neither a row's max nor any dot product
+    const f32 = rt.heap.f32(), x0 = (base + xAt) >> 2;
+    if (kp > K) for (let i = 0; i < m; i++) f32.fill(0, x0 + i * kp + K, x0 + (i + 1) * kp);
+    [x, ldx] = [base + xAt, kp * 4];
+  }
+  const aPtr = quantizeRows(rt, w, m, K, x, ldx, base + qAt, base + sxAt, base + xAt);
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
-    if (accumulate) copyRows(rt, out, outOffset + col0, ldo, base + oAt, chunk, m, cols);
+    // where the kernel writes this chunk's columns: in place, or scratch rows of `chunk` floats
+    const [o, oStride] = outAddress >= 0 ? [outAddress + (outOffset + col0) * 4, ldo * 4] : [base + oAt, chunk * 4];
+    if (accumulate && outAddress < 0) copyRows(rt, out, outOffset + col0, ldo, base + oAt, chunk, m, cols);
     if (bias !== null) copyPadded(rt, bias, col0, cols, base + biasAt, colsP);
     const at = col0 * 4;
     run(rt, m * K * cols, colsP, [
       m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + at,
-      base + sxAt, w.scalesPtr + at, bias === null ? 0 : base + biasAt, base + oAt, accumulate ? 1 : 0, activation === 'gelu' ? 1 : 0,
+      base + sxAt, w.scalesPtr + at, bias === null ? 0 : base + biasAt, o, oStride, accumulate ? 1 : 0, activation === 'gelu' ? 1 : 0,
     ]);
-    copyRowsOut(rt, base + oAt, chunk, out, outOffset + col0, ldo, m, cols);
+    if (outAddress < 0) copyRowsOut(rt, base + oAt, chunk, out, outOffset + col0, ldo, m, cols);
   }
   // GELU ran in the kernel's epilogue; other activations as the backend's `activate` runs them.
   if (activation !== undefined && activation !== 'gelu') activateRows(rt, activation, out, outOffset, ldo, m, N);
@@ -166,7 +177,7 @@ export function wasmDotQ8(rt: WasmRuntime, args: DotQ8Args): void {
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;
-    run(rt, m * K * cols, colsP, [m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + col0 * 4, 0, 0, 0, 0, 0, 0]);
+    run(rt, m * K * cols, colsP, [m, kp, colsP, aPtr, wPtr + col0 * kp, base + cAt, chunk * 4, w.corrPtr + col0 * 4, 0, 0, 0, 0, 0, 0, 0]);
     const c = rt.heap.i32();
     for (let i = 0; i < m; i++) {
       const from = ((base + cAt) >> 2) + i * chunk;

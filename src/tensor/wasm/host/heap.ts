@@ -1,6 +1,7 @@
 /**
  * The backend's one WebAssembly.Memory and a first-fit allocator over it. Packed weights live here for
- * the model's lifetime; kernel calls carve their operands out of a reusable scratch block.
+ * the model's lifetime (and, in a shared memory, models' activation buffers); kernel calls carve their
+ * operands out of a reusable scratch block.
  *
  * Growing a non-shared memory detaches every view of the old buffer, so views are never cached by
  * callers: {@link WasmHeap.f32} and friends hand out a view of the current buffer, to be used before the
@@ -30,6 +31,8 @@ export class WasmHeap {
   private top = ALIGN; // keep address 0 unused, so 0 can mean "none"
   private scratchPtr = 0;
   private scratchSize = 0;
+  /** Every buffer this memory has had (a grown shared memory hands out a new SharedArrayBuffer of the same memory). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
 
   private readonly maxPages: number;
 
@@ -43,6 +46,17 @@ export class WasmHeap {
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.u8View = new Uint8Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /**
+   * The byte address of `view` in this memory, or -1 when it lies elsewhere. Only a shared memory answers
+   * (a non-shared one detaches its views when it grows, so none are handed out to be kept).
+   */
+  addressOf(view: ArrayBufferView): number {
+    if (!this.shared) return -1;
+    this.f32(); // records a buffer the memory grew into
+    return this.buffers.has(view.buffer) ? view.byteOffset : -1;
   }
 
   /** A float view of the whole memory, valid until the next allocation. */
@@ -135,7 +149,7 @@ export class WasmHeap {
     }
   }
 
-  /** Bytes held by live blocks (packed weights plus the scratch block). */
+  /** Bytes held by live blocks (packed weights, the scratch block, activation buffers). */
   get allocatedBytes(): number {
     let s = 0;
     for (const size of this.used.values()) s += size;
@@ -162,6 +176,7 @@ export class WasmHeap {
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.u8View = new Uint8Array(this.memory.buffer);
+    this.buffers.add(this.memory.buffer);
   }
 }
 

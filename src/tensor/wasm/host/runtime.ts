@@ -45,7 +45,7 @@ export interface WasmRuntime {
   /** The int8 product of a column chunk, and its dequantization; see kernels/gemm-q8.ts. */
   gemmQ8Task(item: number, thread: number, ...args: number[]): void;
   /** Activation rows quantized (into the plain kernel's row tiles, or the relaxed kernel's rows); see kernels/gemm-q8.ts. */
-  quantizeQ8Task(item: number, thread: number, x: number, m: number, kp: number, limit: number, q: number, sx: number, tilesPerItem: number): void;
+  quantizeQ8Task(item: number, thread: number, x: number, ldx: number, m: number, kp: number, limit: number, q: number, sx: number, tilesPerItem: number): void;
   /** Rows of the int8 matmul's A into its row tiles; see kernels/gemm-q8.ts. */
   packQ8Rows(q: number, m: number, kp: number, dst: number): void;
   /** Relaxed-SIMD runtimes only. */

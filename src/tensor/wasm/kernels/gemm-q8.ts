@@ -146,21 +146,21 @@ function pack(unit: number): FunctionBuilder {
 }
 
 /**
- * dequantize(m, np, c, ldc, sx, ws, bias, out, accumulate, gelu): out[i, n] = (accumulate ? out[i, n] : 0) +
+ * dequantize(m, np, c, ldc, sx, ws, bias, out, ldo, accumulate, gelu): out[i, n] = (accumulate ? out[i, n] : 0) +
  * (f32(c[i, n]) · (sx[i] · ws[n]) + bias[n]), every operation a float32 one in the reference's order
  * (tensor/js/matmul-q8.ts), then, with `gelu`, the norm module's GELU kernel over each row. out rows
- * are ldc bytes apart too; bias 0 for none.
+ * are ldo bytes apart; bias 0 for none.
  */
 function dequantize(geluKernel: number): FunctionBuilder {
-  const f = new FunctionBuilder([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const [m, np, c, ldc, sx, ws, bias, out, accumulate, gelu] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const f = new FunctionBuilder(Array<typeof I32>(11).fill(I32));
+  const [m, np, c, ldc, sx, ws, bias, out, ldo, accumulate, gelu] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const i = f.local(I32), j = f.local(I32), bytes = f.local(I32), cp = f.local(I32), op = f.local(I32);
   const s = f.local(V128), y = f.local(V128);
   f.get(np).i32(4).mul().set(bytes);
   f.forLt(i, () => f.i32(0), m, 1, () => {
     f.get(sx).get(i).i32(4).mul().add().f32Load().f32x4Splat().set(s);
     f.get(c).get(i).get(ldc).mul().add().set(cp);
-    f.get(out).get(i).get(ldc).mul().add().set(op);
+    f.get(out).get(i).get(ldo).mul().add().set(op);
     f.forLt(j, () => f.i32(0), bytes, 16, () => {
       f.get(cp).get(j).add().v128Load().f32x4FromI32x4();
       f.get(s).get(ws).get(j).add().v128Load().f32x4Mul().f32x4Mul().set(y);
@@ -175,7 +175,7 @@ function dequantize(geluKernel: number): FunctionBuilder {
 }
 
 /**
- * quantizeQ8Task(item, thread, x, m, kp, limit, q, sx, tilesPerItem): rows of x [m, kp] (float32, zero-padded)
+ * quantizeQ8Task(item, thread, x, ldx, m, kp, limit, q, sx, tilesPerItem): rows of x [m, kp] (float32, ldx bytes apart, zero-padded)
  * to int16 in [-limit, limit], sx[i] = max|x_i| / limit, as quantizeActivationRow: q = clamp(nearest(f32(x ·
  * f32(limit / max)))); an all-zero row gives zeros and scale 0. NaN never wins the max (pmax keeps the
  * accumulator) and becomes 0, as in the reference. One item is the rows of `tilesPerItem` row tiles, so
@@ -184,8 +184,8 @@ function dequantize(geluKernel: number): FunctionBuilder {
  * them out; otherwise (the relaxed kernel, which splits them first) into rows q [m, kp].
  */
 function quantize(tiled: boolean): FunctionBuilder {
-  const f = new FunctionBuilder(Array<typeof I32>(9).fill(I32));
-  const [item, x, m, kp, limit, q, sx, tilesPerItem] = [0, 2, 3, 4, 5, 6, 7, 8]; // 1: thread
+  const f = new FunctionBuilder(Array<typeof I32>(10).fill(I32));
+  const [item, x, ldx, m, kp, limit, q, sx, tilesPerItem] = [0, 2, 3, 4, 5, 6, 7, 8, 9]; // 1: thread
   const i = f.local(I32), j = f.local(I32), bytes = f.local(I32), xr = f.local(I32), qr = f.local(I32);
   const first = f.local(I32), end = f.local(I32), step = f.local(I32);
   const amax = f.local(F32), lim = f.local(F32);
@@ -202,7 +202,7 @@ function quantize(tiled: boolean): FunctionBuilder {
   f.get(item).get(tilesPerItem).mul().i32(Q8_TILE_ROWS).mul().set(first);
   f.get(first).get(tilesPerItem).i32(Q8_TILE_ROWS).mul().add().tee(end).get(m).get(end).get(m).ltS().select().set(end); // min(m, ·)
   f.forLt(i, () => f.get(first), end, 1, () => {
-    f.get(x).get(i).get(bytes).mul().add().set(xr);
+    f.get(x).get(i).get(ldx).mul().add().set(xr);
     if (tiled) {
       // row i of tile t = i / 4 (R = min(4, m - 4t) rows): its 2-k units lie 4R bytes apart from
       // q + 8 · kp · t + 4 · (i mod 4)
@@ -255,15 +255,15 @@ function split(): FunctionBuilder {
 }
 
 /**
- * gemmQ8Task(item, thread, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, gelu, chunk), with A
- * packed by packQ8Rows: columns [item · chunk, (item + 1) · chunk) (whole panels) of the int32 product into c, then, when sx is
- * not 0, dequantized into out: one unit of work a thread claims (one call with item 0 and chunk = np does
- * it all). Items past np do nothing.
+ * gemmQ8Task(item, thread, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, ldo, accumulate, gelu, chunk), with
+ * A in row tiles: columns [item · chunk, (item + 1) · chunk) (whole panels) of the int32 product into c,
+ * then, when sx is not 0, dequantized into out (rows ldo bytes apart): one unit of work a thread claims (one
+ * call with item 0 and chunk = np does it all). Items past np do nothing.
  */
 function task(dot: number, deq: number): FunctionBuilder {
-  const f = new FunctionBuilder(Array<typeof I32>(17).fill(I32));
-  const [item, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, accumulate, gelu, chunk] =
-    [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]; // 1: thread
+  const f = new FunctionBuilder(Array<typeof I32>(18).fill(I32));
+  const [item, m, kp, np, a, b, c, ldc, corr, sx, ws, bias, out, ldo, accumulate, gelu, chunk] =
+    [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]; // 1: thread
   const col0 = f.local(I32), cols = f.local(I32), at = f.local(I32);
   f.get(item).get(chunk).mul().tee(col0).get(np).geS().if(() => f.ret());
   f.get(np).get(col0).sub().set(cols);
@@ -275,7 +275,7 @@ function task(dot: number, deq: number): FunctionBuilder {
   f.get(sx).if(() => {
     f.get(m).get(cols).get(c).get(at).add().get(ldc).get(sx).get(ws).get(at).add();
     f.get(bias).get(at).add().i32(0).get(bias).select(); // bias ? bias + at : 0
-    f.get(out).get(at).add().get(accumulate).get(gelu).call(deq);
+    f.get(out).get(at).add().get(ldo).get(accumulate).get(gelu).call(deq);
   });
   return f;
 }
