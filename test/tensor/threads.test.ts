@@ -68,6 +68,54 @@ describe.runIf(threadsSupported())('wasm backend on 3 threads', () => {
     }
   });
 
+  it('attention reads K and V and writes the context in place when they live in its memory (allocate), with the same bits', async () => {
+    await K.ready();
+    for (const [batch, L, heads, d] of [[2, 19, 3, 16], [1, 11, 2, 5]]) { // d = 5: the context goes through scratch
+      const r = rng(batch + L + d);
+      const A = heads * d, n = batch * L * A, rows = 2 * L;
+      const [q, k, v] = [randomArray(n, r), randomArray(n, r), randomArray(n, r)];
+      const pos = randomArray(rows * A, r);
+      const relative = {
+        posK: Array.from({ length: heads }, (_, h) => K.packB({ source: pos, rows: d, cols: rows, transposed: true, offset: h * d, stride: A })),
+        posQ: null,
+        c2p: Int32Array.from({ length: L * L }, (_, t) => Math.floor(t / L) - (t % L) + L),
+        p2c: new Int32Array(L * L),
+      };
+      const mask = Uint8Array.from({ length: batch * L }, (_, t) => (t % 7 === 3 ? 0 : 1));
+      const args = { batch, length: L, heads, headSize: d, scale: 0.2, mask, relative };
+      const want = K.attention({ ...args, q, k, v });
+      const resident = (x: Float32Array) => {
+        const y = K.allocate!(n)!;
+        y.set(x);
+        return y;
+      };
+      const [rq, rk, rv, out] = [resident(q), resident(k), resident(v), K.allocate!(n)!];
+      expect(out.buffer).toBeInstanceOf(SharedArrayBuffer);
+      const got = K.attention({ ...args, q: rq, k: rk, v: rv, out });
+      expect(got).toBe(out);
+      expect(diff(got, want)).toBe(0);
+      expect(diff(rk, k) + diff(rv, v) + diff(rq, q)).toBe(0); // inputs untouched
+      for (const x of [rq, rk, rv, out]) K.release!(x);
+    }
+  });
+
+  it('layerNorm on rows in its memory (allocate) runs in place, into another buffer or onto itself, with the same bits', async () => {
+    const [rows, cols] = [13, 37];
+    const r = rng(99);
+    const x = randomArray(rows * cols, r, 3), gamma = randomArray(cols, r), beta = randomArray(cols, r);
+    const want = new Float32Array(rows * cols);
+    K.layerNorm({ x, rows, cols, gamma, beta, eps: 1e-7, out: want });
+    const rx = K.allocate!(rows * cols)!, out = K.allocate!(rows * cols)!;
+    rx.set(x);
+    K.layerNorm({ x: rx, rows, cols, gamma, beta, eps: 1e-7, out });
+    expect(diff(out, want)).toBe(0);
+    expect(diff(rx, x)).toBe(0);
+    K.layerNorm({ x: rx, rows, cols, gamma, beta, eps: 1e-7, out: rx });
+    expect(diff(rx, want)).toBe(0);
+    K.release!(rx);
+    K.release!(out);
+  });
+
   it('a model on threads matches the fixture, and concurrent forward calls do not interfere', async () => {
     const name = 'v3_base_like';
     const inputs = readJsonFile<FixtureInputs>(`${modelDir(name)}/inputs.json`);

@@ -1,6 +1,7 @@
 /**
- * Disentangled attention in wasm memory, calling kernels/attention.ts: q, k, v and the gather indices are copied in once per call; each
- * (sequence, head) then runs entirely in wasm (`attentionTask`: packing Kᵀ and V, the three score
+ * Disentangled attention in wasm memory, calling kernels/attention.ts: q, k, v and the gather indices are
+ * copied in once per call (k, v and the context are used in place when they already live in this memory);
+ * each (sequence, head) then runs entirely in wasm (`attentionTask`: packing Kᵀ and V, the three score
  * products, both gathers, the softmax and the product with V) on per-thread scratch, spread over the
  * worker threads when there are any; only the context is copied out.
  */
@@ -67,9 +68,14 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   const rowsP = up(rows, PANEL);
   const n = batch * L * A;
   const threads = rt.pool?.size ?? 1;
+  // K, V and the context already in this memory (a model's activations on a threaded backend) are used where
+  // they are; Q is always copied, as it is scaled in place.
+  const kAddress = rt.heap.addressOf(k), vAddress = rt.heap.addressOf(v);
+  const ctxAddress = dp === d ? rt.heap.addressOf(context) : -1;
   const s = new ScratchLayout();
-  const qAt = s.take(n * 4), kAt = s.take(n * 4), vAt = s.take(n * 4);
-  const ctxAt = s.take(batch * L * heads * dp * 4);
+  const qAt = s.take(n * 4);
+  const kAt = kAddress < 0 ? s.take(n * 4) : 0, vAt = vAddress < 0 ? s.take(n * 4) : 0;
+  const ctxAt = ctxAddress < 0 ? s.take(batch * L * heads * dp * 4) : 0;
   const c2pAt = relative ? s.take(L * L * 4) : 0;
   const p2cAt = relative ? s.take(L * L * 4) : 0;
   const keepAt = s.take(batch * Lp * 4);
@@ -86,9 +92,10 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   const base = rt.heap.scratch(s.size);
   const f32 = rt.heap.f32();
   const i32 = rt.heap.i32();
-  f32.set(q, (base + qAt) >> 2);
-  f32.set(k, (base + kAt) >> 2);
-  f32.set(v, (base + vAt) >> 2);
+  f32.set(q.subarray(0, n), (base + qAt) >> 2);
+  if (kAddress < 0) f32.set(k.subarray(0, n), (base + kAt) >> 2);
+  if (vAddress < 0) f32.set(v.subarray(0, n), (base + vAt) >> 2);
+  const [kPtr, vPtr, ctxPtr] = [kAddress < 0 ? base + kAt : kAddress, vAddress < 0 ? base + vAt : vAddress, ctxAddress < 0 ? base + ctxAt : ctxAddress];
   if (relative) {
     i32.set(bands, (base + bandsAt) >> 2);
     i32.set(relative.c2p.subarray(0, L * L), (base + c2pAt) >> 2);
@@ -115,7 +122,7 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   const a = (base + argsAt) >> 2;
   f32Bits[0] = scale;
   const fields: Array<[number, number]> = [
-    [ATT.Q, base + qAt], [ATT.K, base + kAt], [ATT.V, base + vAt], [ATT.CTX, base + ctxAt], [ATT.L, L], [ATT.A, A],
+    [ATT.Q, base + qAt], [ATT.K, kPtr], [ATT.V, vPtr], [ATT.CTX, ctxPtr], [ATT.L, L], [ATT.A, A],
     [ATT.D, d], [ATT.HEADS, heads], [ATT.LP, Lp], [ATT.DP, dp], [ATT.ROWSP, rowsP],
     [ATT.C2P, base + c2pAt], [ATT.P2C, base + p2cAt], [ATT.KEEP, base + keepAt],
     [ATT.POSK, table(posKAt, posKTableAt)], [ATT.POSQ, table(posQAt, posQTableAt)], [ATT.SCALE, bitsOf[0]],
@@ -127,7 +134,9 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   rt.scale(base + qAt, Math.ceil(n / 4), scale); // scales Q Kᵀ and c2p; p2c is scaled in its gather
   if (rt.pool !== null) rt.pool.run('attentionTask', batch * heads, [base + argsAt]);
   else for (let item = 0; item < batch * heads; item++) rt.attentionTask(item, 0, base + argsAt);
-  if (dp === d) {
+  if (ctxAddress >= 0) {
+    // written in place
+  } else if (dp === d) {
     copyRowsOut(rt, base + ctxAt, A, context, 0, A, batch * L, A);
   } else {
     for (let h = 0; h < heads; h++) copyRowsOut(rt, base + ctxAt + h * dp * 4, heads * dp, context, h * d, A, batch * L, d);
