@@ -81,7 +81,6 @@ export function attentionMapRequest(options: ForwardOptions): AttentionMaps | un
   return probabilities || terms ? { probabilities, terms } : undefined;
 }
 
-
 /** What {@link DebertaModel.forward} returns. */
 export interface ModelOutput {
   /** [batch, seq, hidden]: the last layer's output. */

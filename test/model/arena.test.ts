@@ -74,15 +74,18 @@ describe('buffers from the backend (Backend.allocate)', () => {
     const model = await DebertaModel.fromPretrained(root, { backend, dtype: 'q8' });
     const oneThread = createWasmBackend({ numThreads: 1 }); // its memory is not shared: operands are copied
     const reference = await DebertaModel.fromPretrained(root, { backend: oneThread, dtype: 'q8' });
-    const held = backend.memoryStats().allocatedBytes;
     const out = await model.forward(batch);
-    expect(backend.memoryStats().allocatedBytes - held).toBeGreaterThanOrEqual(model.arena.byteLength); // the arena's buffers
-    expect(model.arena.byteLength).toBeGreaterThan(0);
+    const hidden = model.arena.take('hidden.0', 1); // a layer's output buffer
+    expect(hidden.buffer).toBeInstanceOf(SharedArrayBuffer); // inside the backend's memory ...
+    expect(reference.arena.take('hidden.0', 1).buffer).toBeInstanceOf(ArrayBuffer); // ... not on the JS heap
     // the same bits as one thread with its arena on the JS heap
     expect(Array.from(out.lastHiddenState.data)).toEqual(Array.from((await reference.forward(batch)).lastHiddenState.data));
+    // clearing the arena gives its blocks back (the packed weights and the scratch block stay)
     const [arenaBytes, inUse] = [model.arena.byteLength, backend.memoryStats().allocatedBytes];
-    model.dispose(); // frees its packed weights and its activations
+    expect(arenaBytes).toBeGreaterThan(0);
+    model.arena.clear();
     expect(inUse - backend.memoryStats().allocatedBytes).toBeGreaterThanOrEqual(arenaBytes);
+    model.dispose();
     backend.dispose();
     reference.dispose();
     oneThread.dispose();

@@ -56,7 +56,7 @@ describe.runIf(threadsSupported())('wasm backend on 3 threads', () => {
     try {
       const target = 3 * ITEMS_PER_THREAD;
       for (const cols of [3072, 768, 5000, 100, 8, 1]) {
-        const per = rt.pool!.columnsPerItem(cols, PANEL);
+        const per = rt.pool!.itemSize(cols, PANEL);
         expect(per % PANEL).toBe(0);
         const items = Math.ceil(cols / per);
         expect(items).toBeLessThanOrEqual(target);

@@ -95,7 +95,9 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   f32.set(q.subarray(0, n), (base + qAt) >> 2);
   if (kAddress < 0) f32.set(k.subarray(0, n), (base + kAt) >> 2);
   if (vAddress < 0) f32.set(v.subarray(0, n), (base + vAt) >> 2);
-  const [kPtr, vPtr, ctxPtr] = [kAddress < 0 ? base + kAt : kAddress, vAddress < 0 ? base + vAt : vAddress, ctxAddress < 0 ? base + ctxAt : ctxAddress];
+  const kPtr = kAddress < 0 ? base + kAt : kAddress;
+  const vPtr = vAddress < 0 ? base + vAt : vAddress;
+  const ctxPtr = ctxAddress < 0 ? base + ctxAt : ctxAddress;
   if (relative) {
     i32.set(bands, (base + bandsAt) >> 2);
     i32.set(relative.c2p.subarray(0, L * L), (base + c2pAt) >> 2);
@@ -134,9 +136,8 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   rt.scale(base + qAt, Math.ceil(n / 4), scale); // scales Q Kᵀ and c2p; p2c is scaled in its gather
   if (rt.pool !== null) rt.pool.run('attentionTask', batch * heads, [base + argsAt]);
   else for (let item = 0; item < batch * heads; item++) rt.attentionTask(item, 0, base + argsAt);
-  if (ctxAddress >= 0) {
-    // written in place
-  } else if (dp === d) {
+  if (ctxAddress >= 0) return context; // written in place
+  if (dp === d) {
     copyRowsOut(rt, base + ctxAt, A, context, 0, A, batch * L, A);
   } else {
     for (let h = 0; h < heads; h++) copyRowsOut(rt, base + ctxAt + h * dp * 4, heads * dp, context, h * d, A, batch * L, d);

@@ -40,7 +40,7 @@ function columnChunk(np: number, perColumn: number): number {
  */
 function run(rt: WasmRuntime, work: number, np: number, args: number[]): void {
   if (rt.pool !== null && work >= PARALLEL_MIN) {
-    const per = rt.pool.columnsPerItem(np, Q8_PANEL);
+    const per = rt.pool.itemSize(np, Q8_PANEL);
     rt.pool.run('gemmQ8Task', Math.ceil(np / per), [...args, per]);
   } else {
     rt.gemmQ8Task(0, 0, ...args, np);
@@ -48,11 +48,11 @@ function run(rt: WasmRuntime, work: number, np: number, args: number[]): void {
 }
 
 /**
- * The activation operand of the kernel from the int16 rows at `int16At`: those rows (or for the relaxed
- * kernel their hi/lo bytes, split into `otherAt`) packed into row tiles. Both buffers hold m · kp · 2 bytes;
- * returns the one holding the tiles (the other is overwritten).
+ * Int16 rows at `int16At` into the kernel's row tiles (for the relaxed kernel, split into hi/lo bytes at
+ * `otherAt` first). Both buffers hold m · kp · 2 bytes; returns the one holding the tiles (the other is
+ * overwritten).
  */
-function activations(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: number, otherAt: number): number {
+function packRows(rt: WasmRuntime, w: WasmQ8Matrix, m: number, int16At: number, otherAt: number): number {
   if (!w.relaxed) {
     rt.packQ8Rows(int16At, m, w.kp, otherAt);
     return otherAt;
@@ -68,20 +68,19 @@ const PARALLEL_QUANTIZE_MIN = 1 << 15;
 /**
  * Quantizes the float rows at `x` [m, kp] (ldx bytes apart; scales to `sxAt`) into the kernel's activation
  * operand, which it returns: the plain kernel's row tiles are written at `qAt` directly; the relaxed kernel's
- * int16 rows go to `qAt`, are split into `spareAt` (m · kp · 2 bytes of scratch) and packed back into `qAt`.
- * Row tiles are shared out across the threads when there are enough.
+ * int16 rows go to `qAt` and are split and packed through `spareAt` (m · kp · 2 bytes of scratch). Whole row
+ * tiles are shared out across the threads when there are enough rows.
  */
 function quantizeRows(rt: WasmRuntime, w: WasmQ8Matrix, m: number, K: number, x: number, ldx: number, qAt: number, sxAt: number, spareAt: number): number {
   const args: [number, number, number, number, number, number, number] = [x, ldx, m, w.kp, activationLimit(K), qAt, sxAt];
   const tiles = Math.ceil(m / Q8_TILE_ROWS);
   if (rt.pool !== null && m * w.kp >= PARALLEL_QUANTIZE_MIN) {
-    const per = Math.ceil(tiles / (rt.pool.size * 2)); // the work is light: a couple of items per thread
+    const per = rt.pool.itemSize(tiles, 1);
     rt.pool.run('quantizeQ8Task', Math.ceil(tiles / per), [...args, per]);
   } else {
     rt.quantizeQ8Task(0, 0, ...args, tiles);
   }
-  if (!w.relaxed) return qAt;
-  return activations(rt, w, m, qAt, spareAt);
+  return w.relaxed ? packRows(rt, w, m, qAt, spareAt) : qAt;
 }
 
 /** Rows per kernel sweep of {@link wasmGemmQ8}: 128 rows of K = 3072 are 768 KB of int16, about L2. */
@@ -125,14 +124,13 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   const biasAt = bias === null ? -1 : layout.take(chunk * 4);
   const base = rt.heap.scratch(layout.size);
   const wPtr = w.pointerIn(rt)!;
-  let x = aAddress + aOffset * 4, ldx = lda * 4;
   if (aAddress < 0) {
     copyRows(rt, a, aOffset, lda, base + xAt, kp, m, K);
     // zeros past K change neither a row's max nor any dot product
     const f32 = rt.heap.f32(), x0 = (base + xAt) >> 2;
     if (kp > K) for (let i = 0; i < m; i++) f32.fill(0, x0 + i * kp + K, x0 + (i + 1) * kp);
-    [x, ldx] = [base + xAt, kp * 4];
   }
+  const [x, ldx] = aAddress >= 0 ? [aAddress + aOffset * 4, lda * 4] : [base + xAt, kp * 4];
   const aPtr = quantizeRows(rt, w, m, K, x, ldx, base + qAt, base + sxAt, base + xAt);
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
@@ -173,7 +171,7 @@ export function wasmDotQ8(rt: WasmRuntime, args: DotQ8Args): void {
     i16.set(a.subarray(aOffset + i * lda, aOffset + i * lda + K), i * kp);
     i16.fill(0, i * kp + K, (i + 1) * kp);
   }
-  const aPtr = activations(rt, w, m, base + qAt, base + pAt);
+  const aPtr = packRows(rt, w, m, base + qAt, base + pAt);
   for (let col0 = 0; col0 < N; col0 += chunk) {
     const cols = Math.min(chunk, N - col0);
     const colsP = Math.ceil(cols / Q8_PANEL) * Q8_PANEL;

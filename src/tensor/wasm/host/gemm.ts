@@ -96,7 +96,7 @@ export function wasmGemm(
     const gelu = activation === 'gelu' ? 1 : 0;
     if (rt.pool !== null && m * K * cols >= PARALLEL_MIN) {
       // Column chunks of whole panels, several per thread, claimed dynamically.
-      const per = rt.pool.columnsPerItem(cols, PANEL);
+      const per = rt.pool.itemSize(cols, PANEL);
       rt.pool.run('gemmTask', Math.ceil(cols / per), [m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr, gelu, per]);
     } else if (gelu) {
       rt.gemmTask(0, 0, m, K, cols, base + aAt, K * 4, bPtr, base + cAt, colsP * 4, acc, biasPtr, gelu, colsP);

@@ -122,9 +122,19 @@ function driver(tiles: number[]): FunctionBuilder {
 }
 
 /**
+ * Sets `to` to where row `i` of A (of m rows, `rowBytes` each) starts in the row tiles at `dst`, and `stride`
+ * to the bytes between its consecutive `unit`-byte units: rows 4t .. 4t + r - 1 (r = min(4, m - 4t)) are the
+ * tile at dst + 4 · rowBytes · t, each step's unit of every row of the tile in turn.
+ */
+function tileRow(f: FunctionBuilder, i: Local, m: Local, rowBytes: Local, dst: Local, unit: number, to: Local, stride: Local): void {
+  f.get(m).get(i).i32(-4).and().sub().set(stride);
+  f.i32(Q8_TILE_ROWS).get(stride).get(stride).i32(Q8_TILE_ROWS).gtS().select().i32(unit).mul().set(stride);
+  f.get(dst).get(i).i32(-4).and().get(rowBytes).mul().add().get(i).i32(3).and().i32(unit).mul().add().set(to);
+}
+
+/**
  * packQ8Rows(q, m, kp, dst): rows of A (2 · kp bytes each: int16, or the relaxed kernel's hi/lo bytes) into
- * the tiles the kernel reads: rows 4t .. 4t + r - 1 (r = min(4, m - 4t)) at dst + 8 · kp · t, each step's
- * `unit` bytes (4, or 8 relaxed) of every row of the tile in turn.
+ * the tiles the kernel reads ({@link tileRow}), in units of `unit` bytes (4, or 8 relaxed).
  */
 function pack(unit: number): FunctionBuilder {
   const f = new FunctionBuilder([I32, I32, I32, I32]);
@@ -132,11 +142,8 @@ function pack(unit: number): FunctionBuilder {
   const i = f.local(I32), j = f.local(I32), stride = f.local(I32), from = f.local(I32), to = f.local(I32), rowBytes = f.local(I32);
   f.get(kp).i32(2).mul().set(rowBytes);
   f.forLt(i, () => f.i32(0), m, 1, () => {
-    // units of one row lie rows-of-its-tile · unit bytes apart
-    f.get(m).get(i).i32(-4).and().sub().set(stride);
-    f.i32(Q8_TILE_ROWS).get(stride).get(stride).i32(Q8_TILE_ROWS).gtS().select().i32(unit).mul().set(stride);
+    tileRow(f, i, m, rowBytes, dst, unit, to, stride);
     f.get(q).get(i).get(rowBytes).mul().add().set(from);
-    f.get(dst).get(i).i32(-4).and().get(rowBytes).mul().add().get(i).i32(3).and().i32(unit).mul().add().set(to);
     f.forLt(j, () => f.i32(0), rowBytes, unit, () => {
       for (let o = 0; o < unit; o += 4) f.get(to).get(from).get(j).add().i32Load(o).i32Store(o);
       f.get(to).get(stride).add().set(to);
@@ -186,7 +193,7 @@ function dequantize(geluKernel: number): FunctionBuilder {
 function quantize(tiled: boolean): FunctionBuilder {
   const f = new FunctionBuilder(Array<typeof I32>(10).fill(I32));
   const [item, x, ldx, m, kp, limit, q, sx, tilesPerItem] = [0, 2, 3, 4, 5, 6, 7, 8, 9]; // 1: thread
-  const i = f.local(I32), j = f.local(I32), bytes = f.local(I32), xr = f.local(I32), qr = f.local(I32);
+  const i = f.local(I32), j = f.local(I32), bytes = f.local(I32), rowBytes = f.local(I32), xr = f.local(I32), qr = f.local(I32);
   const first = f.local(I32), end = f.local(I32), step = f.local(I32);
   const amax = f.local(F32), lim = f.local(F32);
   const mv = f.local(V128), inv = f.local(V128), hi = f.local(V128), lo = f.local(V128), v = f.local(V128);
@@ -194,6 +201,7 @@ function quantize(tiled: boolean): FunctionBuilder {
   f.get(limit).i32x4Splat().set(hi);
   f.i32(0).get(limit).sub().i32x4Splat().set(lo);
   f.get(kp).i32(4).mul().set(bytes);
+  f.get(kp).i32(2).mul().set(rowBytes);
   const lane = (l: number) => f.get(mv).f32x4Extract(l);
   const quant = (offset: number) => {
     f.get(xr).get(j).i32(4).mul().add().v128Load(offset).get(inv).f32x4Mul().f32x4Nearest().i32x4FromF32x4();
@@ -203,15 +211,8 @@ function quantize(tiled: boolean): FunctionBuilder {
   f.get(first).get(tilesPerItem).i32(Q8_TILE_ROWS).mul().add().tee(end).get(m).get(end).get(m).ltS().select().set(end); // min(m, ·)
   f.forLt(i, () => f.get(first), end, 1, () => {
     f.get(x).get(i).get(ldx).mul().add().set(xr);
-    if (tiled) {
-      // row i of tile t = i / 4 (R = min(4, m - 4t) rows): its 2-k units lie 4R bytes apart from
-      // q + 8 · kp · t + 4 · (i mod 4)
-      f.get(q).get(i).i32(-4).and().get(kp).mul().i32(2).mul().add().get(i).i32(3).and().i32(4).mul().add().set(qr);
-      f.get(m).get(i).i32(-4).and().sub().set(step);
-      f.i32(Q8_TILE_ROWS).get(step).get(step).i32(Q8_TILE_ROWS).gtS().select().i32(4).mul().set(step);
-    } else {
-      f.get(q).get(i).get(kp).mul().i32(2).mul().add().set(qr);
-    }
+    if (tiled) tileRow(f, i, m, rowBytes, q, 4, qr, step); // its 2-k units (4 bytes) in the tile
+    else f.get(q).get(i).get(rowBytes).mul().add().set(qr);
     f.f32x4Const(0).set(mv);
     f.forLt(j, () => f.i32(0), bytes, 16, () => f.get(mv).get(xr).get(j).add().v128Load().f32x4Abs().f32x4Pmax().set(mv));
     lane(0); lane(1); f.f32Max(); lane(2); lane(3); f.f32Max().f32Max().set(amax);

@@ -57,11 +57,12 @@ export class ThreadPool {
   }
 
   /**
-   * Columns per work item when `cols` columns are split across the threads: whole panels of `panel`
-   * columns, about {@link ITEMS_PER_THREAD} items per thread.
+   * Units per work item when `count` units (a matmul's columns, rows to quantize) are split across the
+   * threads: a multiple of `multiple` (whole panels, whole row tiles), about {@link ITEMS_PER_THREAD} items
+   * per thread.
    */
-  columnsPerItem(cols: number, panel: number): number {
-    return Math.max(panel, Math.ceil(cols / (this.size * ITEMS_PER_THREAD) / panel) * panel);
+  itemSize(count: number, multiple: number): number {
+    return Math.max(multiple, Math.ceil(count / (this.size * ITEMS_PER_THREAD) / multiple) * multiple);
   }
 
   /** Workers that have started and not died. */
