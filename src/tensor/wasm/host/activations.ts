@@ -1,8 +1,9 @@
 /**
  * `Backend.allocate` of the wasm backend: activation buffers inside its shared memory, which the kernels read
  * and write in place (a model's arena takes them, so its matmuls skip copying operands in and out). Only a
- * shared memory (worker threads) hands them out: growing it never detaches a view, whereas growing a
- * non-shared one would detach every buffer a model holds.
+ * shared memory hands them out (the backend's is, on any thread count, wherever the engine allows it; not
+ * the edge runtimes' prebuilt kernels'): growing it never detaches a view, whereas growing a non-shared one
+ * would detach every buffer a model holds.
  */
 import { WasmHeapExhaustedError } from './heap.js';
 import type { WasmRuntime } from './runtime.js';

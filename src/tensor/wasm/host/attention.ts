@@ -68,7 +68,7 @@ export function wasmAttention(rt: WasmRuntime, { q, k, v, batch, length: L, head
   const rowsP = up(rows, PANEL);
   const n = batch * L * A;
   const threads = rt.pool?.size ?? 1;
-  // K, V and the context already in this memory (a model's activations on a threaded backend) are used where
+  // K, V and the context already in this memory (a model's activations: Backend.allocate) are used where
   // they are; Q is always copied, as it is scaled in place.
   const kAddress = rt.heap.addressOf(k), vAddress = rt.heap.addressOf(v);
   const ctxAddress = dp === d ? rt.heap.addressOf(context) : -1;

@@ -21,6 +21,7 @@ function validates(body: (f: FunctionBuilder) => void): boolean {
 
 let simd: boolean | undefined;
 let relaxed: boolean | undefined;
+let sharedMemory: boolean | undefined;
 
 /**
  * Whether the engine runs 128-bit WebAssembly SIMD (every current browser, Node >= 16.4). Registered
@@ -38,4 +39,20 @@ export function wasmSimdSupported(): boolean {
 export function relaxedSimdSupported(): boolean {
   relaxed ??= wasmSimdSupported() && validates((f) => f.f32x4Const(1).f32x4Const(2).f32x4Const(3).relaxedMadd());
   return relaxed;
+}
+
+/**
+ * Whether the engine makes WebAssembly memories shareable (backed by a SharedArrayBuffer): Node, Deno, Bun
+ * and cross-origin isolated pages; not other pages, where SharedArrayBuffer is withheld.
+ */
+export function sharedMemorySupported(): boolean {
+  sharedMemory ??= (() => {
+    if (typeof SharedArrayBuffer !== 'function') return false;
+    try {
+      return new WebAssembly.Memory({ initial: 0, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+    } catch {
+      return false;
+    }
+  })();
+  return sharedMemory;
 }

@@ -109,7 +109,7 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   }
   const w = locateQ8(rt, b);
   const { kp, np } = w;
-  // Operands already in this memory (a model's activations on a threaded backend: Backend.allocate) are
+  // Operands already in this memory (a model's activations: Backend.allocate) are
   // read and written where they are: A when its rows need no zero padding, C when no chunk writes past N
   // (the kernel writes whole panels).
   const aAddress = kp === K ? rt.heap.addressOf(a) : -1;

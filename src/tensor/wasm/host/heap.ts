@@ -37,8 +37,8 @@ export class WasmHeap {
   private readonly maxPages: number;
 
   /**
-   * `maxBytes` caps the memory (default and upper bound: the 4 GiB of wasm32). A `shared` memory (for
-   * worker threads) is backed by a SharedArrayBuffer: growing it never detaches views.
+   * `maxBytes` caps the memory (default and upper bound: the 4 GiB of wasm32). A `shared` memory (worker
+   * threads need one) is backed by a SharedArrayBuffer: growing it never detaches views.
    */
   constructor(initialPages = 16, maxBytes = MAX_PAGES * PAGE, readonly shared = false) {
     this.maxPages = Math.max(1, Math.min(MAX_PAGES, Math.floor(maxBytes / PAGE)));

@@ -10,7 +10,7 @@ import type { WasmRuntime } from './runtime.js';
 export function wasmLayerNorm(rt: WasmRuntime, { x, rows, cols, gamma, beta, eps, out }: LayerNormArgs): void {
   const n = rows * cols;
   if (n === 0) return;
-  // x and out already in this memory (a model's activations on a threaded backend) are used where they are,
+  // x and out already in this memory (a model's activations: Backend.allocate) are used where they are,
   // when they are the same rows or do not overlap (the kernel reads a row whole before writing it)
   const xAddress = rt.heap.addressOf(x), outAddress = rt.heap.addressOf(out);
   const inPlace = xAddress >= 0 && outAddress >= 0 && (xAddress === outAddress || Math.abs(xAddress - outAddress) >= n * 4);

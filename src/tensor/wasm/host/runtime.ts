@@ -15,6 +15,7 @@ import type { MemoryImport } from '../emit/module-builder.js';
 import { normModule } from '../kernels/norm.js';
 import { KC, PANEL, TILE_ROWS } from '../layout.js';
 import { ThreadPool } from '../threads/pool.js';
+import { sharedMemorySupported } from './detect.js';
 import { prebuiltModules } from './prebuilt.js';
 
 /** The kernel exports; pointers and strides in bytes. */
@@ -73,21 +74,25 @@ export type KernelTimer = (kernel: string, ms: number) => void;
 
 /**
  * Instantiates the kernel modules (synchronously; the prebuilt ones when registered, see prebuilt.ts) over a
- * fresh heap; `timer` sees every wasm call of this thread. With `threads` > 1 the memory is shared and threads - 1 workers run the same modules.
+ * fresh heap; `timer` sees every wasm call of this thread. With `threads` > 1, threads - 1 workers run the same
+ * modules over the shared memory.
  */
 export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemoryBytes?: number, threads = 1, relaxedQ8 = false): WasmRuntime {
-  const shared = threads > 1;
+  // Prebuilt modules (registered by the edge entry, where compiling bytes is forbidden) are single-threaded,
+  // over a private memory.
+  const prebuilt = threads === 1 && !relaxedQ8 ? prebuiltModules(relaxedSimd) : null;
+  // Otherwise the memory is shared wherever the engine allows: worker threads need it, and on one thread too it
+  // lets a model's activation buffers live in it (growing it never detaches them), read and written in place.
+  const shared = prebuilt === null && (threads > 1 || sharedMemorySupported());
   const heap = new WasmHeap(16, maxMemoryBytes, shared);
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
-  // Prebuilt modules (registered by the edge entry, where compiling bytes is forbidden) are single-threaded.
-  const modules = (shared || relaxedQ8 ? null : prebuiltModules(relaxedSimd))
-    ?? moduleBytes(relaxedSimd, shared, relaxedQ8).map((bytes) => new WebAssembly.Module(bytes));
+  const modules = prebuilt ?? moduleBytes(relaxedSimd, shared, relaxedQ8).map((bytes) => new WebAssembly.Module(bytes));
   // In order: a module may import an earlier one's exports (the attention task calls the gemm; both matmuls
   // call the norm module's GELU).
   for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, { env: { ...imports.env, ...exports } }).exports);
   const task = (name: string) => exports[name] as (...a: number[]) => void;
-  const pool = shared ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask'), gemmQ8Task: task('gemmQ8Task'), quantizeQ8Task: task('quantizeQ8Task') }, threads - 1) : null;
+  const pool = threads > 1 ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask'), gemmQ8Task: task('gemmQ8Task'), quantizeQ8Task: task('quantizeQ8Task') }, threads - 1) : null;
   if (timer !== undefined) {
     for (const [name, fn] of Object.entries(exports)) {
       if (typeof fn !== 'function') continue;
