@@ -8,7 +8,8 @@ import type { Backend } from '../tensor/backend.js';
  * role's buffer is allocated once, grown to the largest batch seen, and reused by every layer and every call.
  *
  * Where the backend offers memory its kernels use in place (`Backend.allocate`: the wasm backend wherever its
- * memory is shared, i.e. Node, Deno, Bun and cross-origin isolated pages), the buffers live there, and matmuls read and write them without copying.
+ * memory is shared, i.e. Node, Deno, Bun and cross-origin isolated pages), the buffers live there, and
+ * matmuls read and write them without copying.
  *
  * What a buffer holds is valid until the next `take` of its slot: a forward copies out only what it
  * returns. Forwards run synchronously, so calls never interleave inside one.

@@ -1,7 +1,8 @@
 // The WebAssembly emitter, the generated modules and the heap allocator, below the Backend interface.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ByteWriter } from '../../src/tensor/wasm/emit/encoding.js';
 import { FunctionBuilder, I32 } from '../../src/tensor/wasm/emit/function-builder.js';
+import { sharedMemorySupported } from '../../src/tensor/wasm/host/detect.js';
 import { WasmHeap } from '../../src/tensor/wasm/host/heap.js';
 import { ModuleBuilder } from '../../src/tensor/wasm/emit/module-builder.js';
 import { moduleBytes } from '../../src/tensor/wasm/host/runtime.js';
@@ -129,6 +130,35 @@ describe('wasm backend memory', () => {
     for (const p of packed) p.dispose();
     expect(() => K.gemm({ m: 1, a, b: packed[0], out: c })).toThrow(/dispose/);
     expect(K.memoryStats().allocatedBytes).toBeLessThan(held);
+  });
+});
+
+describe('wasm backend memory sharing', () => {
+  it.runIf(sharedMemorySupported())('one thread shares its memory (activation buffers offered), or runs on a private one when a shared one cannot be reserved', () => {
+    const shared = createWasmBackend({ numThreads: 1 });
+    const buffer = shared.allocate!(16);
+    expect(buffer?.buffer).toBeInstanceOf(SharedArrayBuffer);
+    shared.release!(buffer!);
+    shared.dispose();
+    // a 32-bit process may refuse to reserve a shared memory's whole maximum
+    const RealMemory = WebAssembly.Memory;
+    const spy = vi.spyOn(WebAssembly, 'Memory').mockImplementation(function (descriptor: WebAssembly.MemoryDescriptor) {
+      if (descriptor.shared === true) throw new RangeError('WebAssembly.Memory(): could not allocate memory');
+      return new RealMemory(descriptor);
+    } as unknown as (descriptor: WebAssembly.MemoryDescriptor) => WebAssembly.Memory);
+    try {
+      const K = createWasmBackend({ numThreads: 1, relaxedSimd: false });
+      expect(K.allocate!(16)).toBeUndefined(); // nothing to offer: models keep their buffers on the JS heap
+      const w = Float32Array.from({ length: 6 * 5 }, (_, i) => i % 7 - 3);
+      const a = Float32Array.from({ length: 4 * 6 }, (_, i) => (i % 5) / 2);
+      const got = new Float32Array(4 * 5), want = new Float32Array(4 * 5);
+      K.gemm({ m: 4, a, b: K.packB({ source: w, rows: 6, cols: 5, transposed: false }), out: got });
+      jsBackend.gemm({ m: 4, a, b: jsBackend.packB({ source: w, rows: 6, cols: 5, transposed: false }), out: want });
+      expect(Array.from(got)).toEqual(Array.from(want));
+      K.dispose();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 

@@ -109,9 +109,8 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   }
   const w = locateQ8(rt, b);
   const { kp, np } = w;
-  // Operands already in this memory (a model's activations: Backend.allocate) are
-  // read and written where they are: A when its rows need no zero padding, C when no chunk writes past N
-  // (the kernel writes whole panels).
+  // Operands already in this memory (a model's activations: Backend.allocate) are read and written where they
+  // are: A when its rows need no zero padding, C when no chunk writes past N (the kernel writes whole panels).
   const aAddress = kp === K ? rt.heap.addressOf(a) : -1;
   const outAddress = N % Q8_PANEL === 0 ? rt.heap.addressOf(out) : -1;
   const chunk = columnChunk(np, m * 8 + 4);

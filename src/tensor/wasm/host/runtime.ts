@@ -69,6 +69,19 @@ export function moduleBytes(relaxedSimd: boolean, shared = false, relaxedQ8 = fa
   ];
 }
 
+/**
+ * The runtime's memory, shared when asked. A shared memory reserves its whole maximum up front, which a 32-bit
+ * process may refuse: one thread then runs on a private memory (operands copied); worker threads cannot.
+ */
+function createHeap(maxMemoryBytes: number | undefined, shared: boolean, threads: number): WasmHeap {
+  try {
+    return new WasmHeap(16, maxMemoryBytes, shared);
+  } catch (e) {
+    if (!shared || threads > 1) throw e;
+    return new WasmHeap(16, maxMemoryBytes, false);
+  }
+}
+
 /** Receives the duration of every kernel call, for profiling. */
 export type KernelTimer = (kernel: string, ms: number) => void;
 
@@ -83,8 +96,8 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
   const prebuilt = threads === 1 && !relaxedQ8 ? prebuiltModules(relaxedSimd) : null;
   // Otherwise the memory is shared wherever the engine allows: worker threads need it, and on one thread too it
   // lets a model's activation buffers live in it (growing it never detaches them), read and written in place.
-  const shared = prebuilt === null && (threads > 1 || sharedMemorySupported());
-  const heap = new WasmHeap(16, maxMemoryBytes, shared);
+  const heap = createHeap(maxMemoryBytes, prebuilt === null && (threads > 1 || sharedMemorySupported()), threads);
+  const shared = heap.shared;
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
   const modules = prebuilt ?? moduleBytes(relaxedSimd, shared, relaxedQ8).map((bytes) => new WebAssembly.Module(bytes));
