@@ -115,7 +115,7 @@ export function wasmGemmQ8(rt: WasmRuntime, args: GemmQ8Args): void {
   const outAddress = N % Q8_PANEL === 0 ? rt.heap.addressOf(out) : -1;
   const chunk = columnChunk(np, m * 8 + 4);
   const layout = new ScratchLayout();
-  const xAt = layout.take(m * kp * 4); // the float rows (unless A is read in place), then (relaxed) the hi/lo bytes
+  const xAt = layout.take(aAddress < 0 || w.relaxed ? m * kp * 4 : 0); // the float rows (unless A is read in place), then (relaxed) the hi/lo bytes
   const qAt = layout.take(m * kp * 2);
   const sxAt = layout.take(m * 4);
   const cAt = layout.take(m * chunk * 4);

@@ -15,6 +15,7 @@ import type { MemoryImport } from '../emit/module-builder.js';
 import { normModule } from '../kernels/norm.js';
 import { KC, PANEL, TILE_ROWS } from '../layout.js';
 import { ThreadPool } from '../threads/pool.js';
+import { TASKS, type TaskName } from '../threads/protocol.js';
 import { sharedMemorySupported } from './detect.js';
 import { prebuiltModules } from './prebuilt.js';
 
@@ -97,15 +98,14 @@ export function createRuntime(relaxedSimd: boolean, timer?: KernelTimer, maxMemo
   // Otherwise the memory is shared wherever the engine allows: worker threads need it, and on one thread too it
   // lets a model's activation buffers live in it (growing it never detaches them), read and written in place.
   const heap = createHeap(maxMemoryBytes, prebuilt === null && (threads > 1 || sharedMemorySupported()), threads);
-  const shared = heap.shared;
   const imports = { env: { memory: heap.memory } };
   const exports: Record<string, unknown> = {};
-  const modules = prebuilt ?? moduleBytes(relaxedSimd, shared, relaxedQ8).map((bytes) => new WebAssembly.Module(bytes));
+  const modules = prebuilt ?? moduleBytes(relaxedSimd, heap.shared, relaxedQ8).map((bytes) => new WebAssembly.Module(bytes));
   // In order: a module may import an earlier one's exports (the attention task calls the gemm; both matmuls
   // call the norm module's GELU).
   for (const module of modules) Object.assign(exports, new WebAssembly.Instance(module, { env: { ...imports.env, ...exports } }).exports);
   const task = (name: string) => exports[name] as (...a: number[]) => void;
-  const pool = threads > 1 ? new ThreadPool(heap, modules, { gemmTask: task('gemmTask'), attentionTask: task('attentionTask'), gemmQ8Task: task('gemmQ8Task'), quantizeQ8Task: task('quantizeQ8Task') }, threads - 1) : null;
+  const pool = threads > 1 ? new ThreadPool(heap, modules, Object.fromEntries(TASKS.map((name) => [name, task(name)])) as Record<TaskName, (...a: number[]) => void>, threads - 1) : null;
   if (timer !== undefined) {
     for (const [name, fn] of Object.entries(exports)) {
       if (typeof fn !== 'function') continue;

@@ -124,12 +124,13 @@ function driver(tiles: number[]): FunctionBuilder {
 /**
  * Sets `to` to where row `i` of A (of m rows, `rowBytes` each) starts in the row tiles at `dst`, and `stride`
  * to the bytes between its consecutive `unit`-byte units: rows 4t .. 4t + r - 1 (r = min(4, m - 4t)) are the
- * tile at dst + 4 · rowBytes · t, each step's unit of every row of the tile in turn.
+ * tile at dst + 4 · rowBytes · t, each step's unit of every row of the tile in turn (4 = Q8_TILE_ROWS).
  */
 function tileRow(f: FunctionBuilder, i: Local, m: Local, rowBytes: Local, dst: Local, unit: number, to: Local, stride: Local): void {
-  f.get(m).get(i).i32(-4).and().sub().set(stride);
+  const tileStart = -Q8_TILE_ROWS, inTile = Q8_TILE_ROWS - 1; // masks (Q8_TILE_ROWS is a power of 2)
+  f.get(m).get(i).i32(tileStart).and().sub().set(stride);
   f.i32(Q8_TILE_ROWS).get(stride).get(stride).i32(Q8_TILE_ROWS).gtS().select().i32(unit).mul().set(stride);
-  f.get(dst).get(i).i32(-4).and().get(rowBytes).mul().add().get(i).i32(3).and().i32(unit).mul().add().set(to);
+  f.get(dst).get(i).i32(tileStart).and().get(rowBytes).mul().add().get(i).i32(inTile).and().i32(unit).mul().add().set(to);
 }
 
 /**
